@@ -1,0 +1,497 @@
+/* Unit tests of the tcpwave state machine (fsm/tw_fsm.c).
+ *
+ * Each test drives one connection with segments written out by hand and
+ * checks the states after each one against RFC 9293 section 3.10 and the
+ * worked tables of SEMANTICS.md.  Test paths read state/event/outcome. */
+#include <glib.h>
+
+#include "tw_fsm.h"
+
+#define C_KEY 0x0a000001u
+#define S_KEY 0x0a000002u
+#define C_PORT 40000
+#define S_PORT 80
+#define C_ISN 1000u
+#define S_ISN 5000u
+
+#define F TW_TH_FIN
+#define S TW_TH_SYN
+#define R TW_TH_RST
+#define P TW_TH_PSH
+#define A TW_TH_ACK
+
+struct run {
+    struct tw_conn conn;
+    struct tw_verdict v;
+    uint32_t frame;
+    int64_t now;
+};
+
+static void seg(struct run *r, bool from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    struct tw_segment s = {
+        .frame = ++r->frame,
+        .time_ns = r->now += 1000000,
+        .seq = seq,
+        .ack = ack,
+        .len = len,
+        .src_key = from_client ? C_KEY : S_KEY,
+        .sport = from_client ? C_PORT : S_PORT,
+        .dport = from_client ? S_PORT : C_PORT,
+        .flags = flags,
+    };
+    uint8_t before_c = r->conn.ep[TW_C].state, before_s = r->conn.ep[TW_S].state;
+
+    tw_conn_step(&r->conn, &s, &r->v);
+    if (r->frame > 1) {
+        g_assert_cmpuint(r->v.prev[TW_C], ==, before_c);
+        g_assert_cmpuint(r->v.prev[TW_S], ==, before_s);
+    }
+}
+
+#define cs(r, fl, seq, ack, len) seg(r, true, fl, seq, ack, len)
+#define sc(r, fl, seq, ack, len) seg(r, false, fl, seq, ack, len)
+
+static void expect(const struct run *r, enum tw_state c, enum tw_state s, enum tw_role role)
+{
+    if (r->v.next[TW_C] != c || r->v.next[TW_S] != s || r->v.role != role)
+        g_error("frame %u: got client %s server %s role %s, want %s %s %s", r->frame,
+                tw_state_name(r->v.next[TW_C]), tw_state_name(r->v.next[TW_S]), tw_role_name(r->v.role),
+                tw_state_name(c), tw_state_name(s), tw_role_name(role));
+}
+
+static void expect_step(const struct run *r, enum tw_step_kind kind, unsigned num)
+{
+    g_assert_cmpuint(tw_step_kind(r->v.step), ==, kind);
+    g_assert_cmpuint(tw_step_num(r->v.step), ==, num);
+}
+
+/* SYN, SYN-ACK, ACK: the client's side starts at C_ISN, the server's at S_ISN. */
+static void handshake(struct run *r)
+{
+    cs(r, S, C_ISN, 0, 0);
+    expect(r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_SYN);
+    g_assert_cmpuint(r->v.prev[TW_C], ==, TW_CLOSED);
+    g_assert_cmpuint(r->v.prev[TW_S], ==, TW_LISTEN);
+    g_assert_cmpuint(r->v.sender, ==, TW_SIDE_CLIENT);
+    expect_step(r, TW_STEP_HANDSHAKE, 1);
+    sc(r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    g_assert_cmpuint(r->v.sender, ==, TW_SIDE_SERVER);
+    expect_step(r, TW_STEP_HANDSHAKE, 2);
+    cs(r, A, C_ISN + 1, S_ISN + 1, 0);
+    expect(r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    expect_step(r, TW_STEP_HANDSHAKE, 3);
+    g_assert_true(r->v.events & TW_EV_HANDSHAKE_DONE);
+}
+
+/* Seed listing 1 (SEMANTICS.md table 1): data, then a four-way close. */
+static void test_established_client_fin_four_way(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, P | A, C_ISN + 1, S_ISN + 1, 3);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+    sc(&r, A, S_ISN + 1, C_ISN + 4, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+    cs(&r, F | A, C_ISN + 4, S_ISN + 1, 0);
+    expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_FIN1);
+    expect_step(&r, TW_STEP_CLOSE, 1);
+    sc(&r, A, S_ISN + 1, C_ISN + 5, 0);
+    expect(&r, TW_FIN_WAIT2, TW_CLOSE_WAIT, TW_ROLE_FIN1_ACK);
+    expect_step(&r, TW_STEP_CLOSE, 2);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 5, 0);
+    expect(&r, TW_TIME_WAIT, TW_LAST_ACK, TW_ROLE_FIN2);
+    expect_step(&r, TW_STEP_CLOSE, 3);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_NONE);
+    cs(&r, A, C_ISN + 5, S_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_FINAL_ACK);
+    expect_step(&r, TW_STEP_CLOSE, 4);
+    g_assert_true(r.v.events & TW_EV_CLOSE_DONE);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_FOUR_WAY);
+    g_assert_cmpuint(r.conn.close_initiator, ==, TW_SIDE_CLIENT);
+    g_assert_cmpuint(tw_conn_outcome(&r.conn), ==, TW_OUT_FOUR_WAY);
+    g_assert_cmpuint(r.conn.frames[TW_LINK_SYN], ==, 1);
+    g_assert_cmpuint(r.conn.frames[TW_LINK_FIN1], ==, 6);
+    g_assert_cmpuint(r.conn.frames[TW_LINK_FIN1_ACK], ==, 7);
+    g_assert_cmpuint(r.conn.frames[TW_LINK_FIN2], ==, 8);
+    g_assert_cmpuint(r.conn.frames[TW_LINK_FINAL_ACK], ==, 9);
+    int64_t ns;
+    g_assert_true(tw_conn_interval(&r.conn, TW_LINK_FIN1, TW_LINK_FINAL_ACK, &ns));
+    g_assert_cmpint(ns, ==, 3000000);
+}
+
+/* Seed listing 2 (SEMANTICS.md table 2): the server closes first and the
+ * client's FIN carries the ACK of it. */
+static void test_established_server_fin_merged_fin_ack_three_way(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0);
+    expect(&r, TW_CLOSE_WAIT, TW_FIN_WAIT1, TW_ROLE_FIN1);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 2, 0);
+    expect(&r, TW_LAST_ACK, TW_TIME_WAIT, TW_ROLE_FIN_ACK);
+    expect_step(&r, TW_STEP_CLOSE, 2);
+    sc(&r, A, S_ISN + 2, C_ISN + 2, 0);
+    expect(&r, TW_CLOSED, TW_TIME_WAIT, TW_ROLE_FINAL_ACK);
+    expect_step(&r, TW_STEP_CLOSE, 3);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_THREE_WAY);
+    g_assert_cmpuint(r.conn.close_initiator, ==, TW_SIDE_SERVER);
+    g_assert_cmpuint(r.conn.close_total, ==, 3);
+}
+
+/* SEMANTICS.md, last paragraph: FINs cross; both pass through CLOSING and
+ * both end in TIME_WAIT (RFC 9293 figure 13). */
+static void test_fin_wait1_crossing_fin_simultaneous(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_FIN1);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0); /* does not ack the client's FIN */
+    expect(&r, TW_CLOSING, TW_CLOSING, TW_ROLE_SIM_FIN);
+    g_assert_true(r.v.events & TW_EV_CROSSED_FINS);
+    cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
+    expect(&r, TW_CLOSING, TW_TIME_WAIT, TW_ROLE_FIN2_ACK);
+    expect_step(&r, TW_STEP_CLOSE, 3);
+    sc(&r, A, S_ISN + 2, C_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_TIME_WAIT, TW_ROLE_FINAL_ACK);
+    expect_step(&r, TW_STEP_CLOSE, 4);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_SIMULTANEOUS);
+    g_assert_cmpuint(r.conn.close_initiator, ==, TW_SIDE_CLIENT);
+}
+
+/* The first FIN sent twice: the copy changes nothing and keeps its step. */
+static void test_fin_wait1_fin_retransmitted_states_stay(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_RETRANS);
+    expect_step(&r, TW_STEP_CLOSE, 1);
+    g_assert_false(r.v.events & TW_EV_ACK_LOST);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_LAST_ACK, TW_ROLE_FIN_ACK);
+}
+
+/* The server retransmits its FIN after the client's final ACK was captured:
+ * that ACK was lost beyond the capture point.  Nothing is counted twice. */
+static void test_closed_fin_retransmitted_ack_lost(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_FINAL_ACK);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_RETRANS);
+    g_assert_true(r.v.events & TW_EV_ACK_LOST);
+    expect_step(&r, TW_STEP_CLOSE, 2);
+    cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_ACK);
+    g_assert_false(r.v.events & TW_EV_CLOSE_DONE);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_THREE_WAY);
+}
+
+static void test_syn_sent_syn_retransmitted_states_stay(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    cs(&r, S, C_ISN, 0, 0);
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_RETRANS);
+    expect_step(&r, TW_STEP_HANDSHAKE, 1);
+    g_assert_cmpuint(tw_conn_outcome(&r.conn), ==, TW_OUT_HANDSHAKE_INCOMPLETE);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_RETRANS);
+    expect_step(&r, TW_STEP_HANDSHAKE, 2);
+}
+
+/* RST,ACK in answer to a SYN: refused, not a reset close (RFC 9293 3.10.7.3). */
+static void test_syn_sent_rst_refused(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, R | A, 0, C_ISN + 1, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    g_assert_true(r.v.events & TW_EV_REFUSED);
+    g_assert_false(r.v.events & TW_EV_RESET);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_NONE);
+    g_assert_cmpuint(tw_conn_outcome(&r.conn), ==, TW_OUT_REFUSED);
+}
+
+/* An RST that does not acknowledge the SYN is ignored in SYN_SENT. */
+static void test_syn_sent_rst_without_ack_ignored(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, R, 0, 0, 0);
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_RST_UNACCEPTABLE);
+}
+
+static void test_established_rst_reset(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, P | A, C_ISN + 1, S_ISN + 1, 10);
+    sc(&r, R | A, S_ISN + 1, C_ISN + 11, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    g_assert_true(r.v.events & TW_EV_RESET);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_RESET);
+    g_assert_cmpuint(r.conn.close_initiator, ==, TW_SIDE_SERVER);
+    g_assert_cmpuint(r.conn.frames[TW_LINK_RST], ==, 5);
+    sc(&r, R | A, S_ISN + 1, C_ISN + 11, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RETRANS);
+    cs(&r, P | A, C_ISN + 11, S_ISN + 1, 10);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_AFTER_CLOSE);
+}
+
+/* RST after a completed close: the TIME_WAIT socket is killed (Linux
+ * tcp_timewait_state_process with tcp_rfc1337=0); the close stays counted
+ * once, as it was. */
+static void test_time_wait_rst_closed_close_kept(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
+    sc(&r, R, S_ISN + 2, 0, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    g_assert_false(r.v.events & TW_EV_RESET);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_THREE_WAY);
+}
+
+/* Half-close: the client shuts down its sending side; the server goes on
+ * sending before its own FIN. */
+static void test_close_wait_data_half_close(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, P | A, S_ISN + 1, C_ISN + 2, 100);
+    expect(&r, TW_FIN_WAIT2, TW_CLOSE_WAIT, TW_ROLE_FIN1_ACK);
+    g_assert_true(r.v.events & TW_EV_DATA_AFTER_FIN);
+    sc(&r, P | A, S_ISN + 101, C_ISN + 2, 100);
+    expect(&r, TW_FIN_WAIT2, TW_CLOSE_WAIT, TW_ROLE_DATA);
+    g_assert_true(r.v.events & TW_EV_DATA_AFTER_FIN);
+    cs(&r, A, C_ISN + 2, S_ISN + 201, 0);
+    expect(&r, TW_FIN_WAIT2, TW_CLOSE_WAIT, TW_ROLE_ACK);
+    sc(&r, F | A, S_ISN + 201, C_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_LAST_ACK, TW_ROLE_FIN2);
+    cs(&r, A, C_ISN + 2, S_ISN + 202, 0);
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_FINAL_ACK);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_FOUR_WAY);
+}
+
+static void test_fin_wait1_data_beyond_own_fin_unexpected(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    cs(&r, P | A, C_ISN + 2, S_ISN + 1, 5);
+    expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_DATA_BEYOND_FIN);
+}
+
+static void test_established_data_retransmitted(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, P | A, C_ISN + 1, S_ISN + 1, 10);
+    cs(&r, P | A, C_ISN + 1, S_ISN + 1, 10);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_RETRANS);
+}
+
+/* Linux keep-alive: seq = snd_una - 1, no payload (tcp_xmit_probe_skb). */
+static void test_established_keepalive_probe(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, A, C_ISN, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_KEEPALIVE);
+    sc(&r, A, S_ISN + 1, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+}
+
+/* Data before the handshake ACK: the first segment that acknowledges the
+ * server's SYN completes the handshake, whatever else it carries. */
+static void test_syn_recv_data_completes_handshake(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    cs(&r, P | A, C_ISN + 1, S_ISN + 1, 20);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    cs(&r, P | A, C_ISN + 21, S_ISN + 1, 20);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+}
+
+static void test_syn_sent_synack_bad_ack_unexpected(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 7, 0);
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_SYNACK_BAD_ACK);
+}
+
+/* Linux drops SYN+FIN in LISTEN (tcp_rcv_state_process): nothing changes. */
+static void test_listen_syn_fin_dropped(void)
+{
+    struct run r = {0};
+    cs(&r, S | F, C_ISN, 0, 0);
+    expect(&r, TW_CLOSED, TW_LISTEN, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_SYN_FIN);
+}
+
+static void test_established_syn_rst_unexpected(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    sc(&r, S | R, S_ISN + 1, 0, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_SYN_RST);
+}
+
+/* Capture starts with data: the sides are guessed (lower port = server) and
+ * the connection is marked mid-stream on every verdict. */
+static void test_midstream_data_then_close_guessed_sides(void)
+{
+    struct run r = {0};
+    cs(&r, P | A, C_ISN + 100, S_ISN + 50, 10);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+    g_assert_true(r.v.events & TW_EV_MIDSTREAM);
+    g_assert_cmpuint(r.v.sender, ==, TW_SIDE_UNKNOWN);
+    g_assert_cmpuint(r.v.prev[TW_C], ==, TW_ESTABLISHED);
+    sc(&r, A, S_ISN + 50, C_ISN + 110, 0);
+    g_assert_false(r.v.events & TW_EV_MIDSTREAM);
+    g_assert_cmpuint(r.v.sender, ==, TW_SIDE_UNKNOWN);
+    cs(&r, F | A, C_ISN + 110, S_ISN + 50, 0);
+    expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_FIN1);
+    sc(&r, A, S_ISN + 50, C_ISN + 111, 0);
+    sc(&r, F | A, S_ISN + 50, C_ISN + 111, 0);
+    cs(&r, A, C_ISN + 111, S_ISN + 51, 0);
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_FINAL_ACK);
+    g_assert_cmpuint(tw_conn_outcome(&r.conn), ==, TW_OUT_FOUR_WAY);
+}
+
+/* The higher port speaks first mid-stream: it is labelled the client. */
+static void test_midstream_server_port_first_labelled_server(void)
+{
+    struct run r = {0};
+    sc(&r, P | A, S_ISN + 1, C_ISN + 1, 10);
+    g_assert_cmpuint(r.conn.first_end, ==, TW_S);
+    cs(&r, A, C_ISN + 1, S_ISN + 11, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+    g_assert_cmpuint(tw_conn_outcome(&r.conn), ==, TW_OUT_NO_HANDSHAKE);
+}
+
+static void test_midstream_fin_first_sender_fin_wait1(void)
+{
+    struct run r = {0};
+    sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0);
+    expect(&r, TW_CLOSE_WAIT, TW_FIN_WAIT1, TW_ROLE_FIN1);
+    g_assert_true(r.v.events & TW_EV_MIDSTREAM);
+    g_assert_cmpuint(tw_conn_outcome(&r.conn), ==, TW_OUT_HALF_CLOSED);
+}
+
+/* The capture begins at the SYN-ACK: the SYN-ACK's sender is the server. */
+static void test_syn_recv_synack_first_syn_missing(void)
+{
+    struct run r = {0};
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    g_assert_cmpuint(r.v.prev[TW_C], ==, TW_SYN_SENT);
+    g_assert_cmpuint(r.v.prev[TW_S], ==, TW_SYN_RECV);
+    g_assert_cmpuint(r.v.sender, ==, TW_SIDE_SERVER);
+    g_assert_true(r.v.events & TW_EV_SYN_MISSING);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    g_assert_cmpuint(r.v.sender, ==, TW_SIDE_CLIENT);
+    g_assert_cmpuint(tw_conn_outcome(&r.conn), ==, TW_OUT_OPEN);
+}
+
+/* Sequence numbers wrap around 2^32 inside the close (RFC 9293 3.4). */
+static void test_fin_wait1_ack_across_wrap_fin_wait2(void)
+{
+    struct run r = {0};
+    uint32_t c_isn = 0xfffffff0u;
+    cs(&r, S, c_isn, 0, 0);
+    sc(&r, S | A, S_ISN, c_isn + 1, 0);
+    cs(&r, A, c_isn + 1, S_ISN + 1, 0);
+    cs(&r, P | A, c_isn + 1, S_ISN + 1, 20); /* bytes 0xfffffff1 .. 0x4 */
+    cs(&r, F | A, c_isn + 21, S_ISN + 1, 0); /* FIN at 0x5 */
+    expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_FIN1);
+    sc(&r, A, S_ISN + 1, c_isn + 22, 0);
+    expect(&r, TW_FIN_WAIT2, TW_CLOSE_WAIT, TW_ROLE_FIN1_ACK);
+    cs(&r, P | A, c_isn + 1, S_ISN + 1, 20);
+    expect(&r, TW_FIN_WAIT2, TW_CLOSE_WAIT, TW_ROLE_RETRANS);
+}
+
+/* A timestamp earlier than the connection's previous one is flagged and no
+ * negative duration is produced. */
+static void test_established_time_backwards_flagged(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    r.now -= 10000000000;
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    g_assert_true(r.v.events & TW_EV_TIME_BACKWARDS);
+    int64_t ns;
+    g_assert_false(tw_conn_interval(&r.conn, TW_LINK_SYN, TW_LINK_SYNACK, &ns));
+}
+
+static void test_names_cover_every_value(void)
+{
+    for (unsigned s = 1; s < TW_STATE_COUNT; s++)
+        g_assert_cmpstr(tw_state_name(s), !=, "?");
+    g_assert_cmpstr(tw_state_name(TW_CLOSED), ==, "CLOSED");
+    g_assert_cmpuint(TW_CLOSED, ==, 7);
+    g_assert_cmpuint(TW_CLOSING, ==, 11);
+    g_assert_cmpstr(tw_state_name(TW_STATE_COUNT), ==, "?");
+    for (unsigned r = 0; r < TW_ROLE_COUNT; r++)
+        g_assert_cmpstr(tw_role_name(r), !=, "?");
+    for (unsigned o = 0; o < TW_OUT_COUNT; o++)
+        g_assert_cmpstr(tw_outcome_name(o), !=, "?");
+    for (unsigned w = 1; w < TW_WHY_COUNT; w++)
+        g_assert_cmpstr(tw_why_text(w), !=, "");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/fsm/established/client_fin/four_way", test_established_client_fin_four_way);
+    g_test_add_func("/fsm/established/server_fin/merged_fin_ack_three_way",
+                    test_established_server_fin_merged_fin_ack_three_way);
+    g_test_add_func("/fsm/fin_wait1/crossing_fin/simultaneous", test_fin_wait1_crossing_fin_simultaneous);
+    g_test_add_func("/fsm/fin_wait1/fin_retransmitted/states_stay", test_fin_wait1_fin_retransmitted_states_stay);
+    g_test_add_func("/fsm/closed/fin_retransmitted/ack_lost", test_closed_fin_retransmitted_ack_lost);
+    g_test_add_func("/fsm/syn_sent/syn_retransmitted/states_stay", test_syn_sent_syn_retransmitted_states_stay);
+    g_test_add_func("/fsm/syn_sent/rst/refused", test_syn_sent_rst_refused);
+    g_test_add_func("/fsm/syn_sent/rst_without_ack/ignored", test_syn_sent_rst_without_ack_ignored);
+    g_test_add_func("/fsm/established/rst/reset", test_established_rst_reset);
+    g_test_add_func("/fsm/time_wait/rst/closed_close_kept", test_time_wait_rst_closed_close_kept);
+    g_test_add_func("/fsm/close_wait/data/half_close", test_close_wait_data_half_close);
+    g_test_add_func("/fsm/fin_wait1/data_beyond_own_fin/unexpected", test_fin_wait1_data_beyond_own_fin_unexpected);
+    g_test_add_func("/fsm/established/data_retransmitted/retransmission", test_established_data_retransmitted);
+    g_test_add_func("/fsm/established/keepalive_probe/keep_alive", test_established_keepalive_probe);
+    g_test_add_func("/fsm/syn_recv/data/completes_handshake", test_syn_recv_data_completes_handshake);
+    g_test_add_func("/fsm/syn_sent/synack_bad_ack/unexpected", test_syn_sent_synack_bad_ack_unexpected);
+    g_test_add_func("/fsm/listen/syn_fin/dropped", test_listen_syn_fin_dropped);
+    g_test_add_func("/fsm/established/syn_rst/unexpected", test_established_syn_rst_unexpected);
+    g_test_add_func("/fsm/midstream/data_then_close/guessed_sides", test_midstream_data_then_close_guessed_sides);
+    g_test_add_func("/fsm/midstream/server_port_first/labelled_server",
+                    test_midstream_server_port_first_labelled_server);
+    g_test_add_func("/fsm/midstream/fin_first/sender_fin_wait1", test_midstream_fin_first_sender_fin_wait1);
+    g_test_add_func("/fsm/syn_recv/synack_first/syn_missing", test_syn_recv_synack_first_syn_missing);
+    g_test_add_func("/fsm/fin_wait1/ack_across_wrap/fin_wait2", test_fin_wait1_ack_across_wrap_fin_wait2);
+    g_test_add_func("/fsm/established/time_backwards/flagged", test_established_time_backwards_flagged);
+    g_test_add_func("/fsm/names/every_value/named", test_names_cover_every_value);
+    return g_test_run();
+}
