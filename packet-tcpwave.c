@@ -1,0 +1,550 @@
+/* packet-tcpwave.c - the Wireshark face of tcpwave: a post-dissector that
+ * reads the TCP dissector's fields, feeds the state machine (fsm/tw_fsm.c)
+ * on the first pass, keeps one 16-byte record per TCP layer per frame, and
+ * renders fields, expert info and the tap from that record on every pass.
+ *
+ * Only the first pass is computed: tshark -2's second pass and the GUI's
+ * re-dissection see no primed fields and may come in any order. */
+#define WS_LOG_DOMAIN "tcpwave"
+
+#include <wireshark.h>
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/tap.h>
+
+#include "tcpwave.h"
+#include "tw_compat.h"
+#include "tw_table.h"
+
+static int proto_tcpwave = TW_HF_INIT;
+static int tcpwave_tap = -1;
+
+static int hf_stream = TW_HF_INIT;
+static int hf_sender = TW_HF_INIT;
+static int hf_midstream = TW_HF_INIT;
+static int hf_state_client = TW_HF_INIT;
+static int hf_state_server = TW_HF_INIT;
+static int hf_prev_client = TW_HF_INIT;
+static int hf_prev_server = TW_HF_INIT;
+static int hf_role = TW_HF_INIT;
+static int hf_step = TW_HF_INIT;
+static int hf_close_type = TW_HF_INIT;
+static int hf_close_initiator = TW_HF_INIT;
+static int hf_handshake_rtt = TW_HF_INIT;
+static int hf_fin_gap = TW_HF_INIT;
+static int hf_close_duration = TW_HF_INIT;
+static int hf_link[TW_LINK_COUNT] = {TW_HF_INIT, TW_HF_INIT, TW_HF_INIT, TW_HF_INIT,
+                                     TW_HF_INIT, TW_HF_INIT, TW_HF_INIT, TW_HF_INIT};
+
+static gint ett_tcpwave = TW_ETT_INIT;
+
+static expert_field ei_handshake = EI_INIT;
+static expert_field ei_close = EI_INIT;
+static expert_field ei_reset = EI_INIT;
+static expert_field ei_refused = EI_INIT;
+static expert_field ei_midstream = EI_INIT;
+static expert_field ei_data_after_fin = EI_INIT;
+static expert_field ei_unexpected = EI_INIT;
+static expert_field ei_time_wait_reuse = EI_INIT;
+static expert_field ei_crossed_fins = EI_INIT;
+static expert_field ei_ack_lost = EI_INIT;
+static expert_field ei_syn_missing = EI_INIT;
+static expert_field ei_time_backwards = EI_INIT;
+static expert_field ei_icmp_quoted = EI_INIT;
+static expert_field ei_truncated = EI_INIT;
+
+static gboolean pref_info_column = FALSE;
+
+/* The other dissectors' fields tcpwave reads, resolved by name at handoff
+ * and primed on the first pass through set_postdissector_wanted_hfids(). */
+enum wanted_field {
+    WF_TCP_STREAM,
+    WF_TCP_FLAGS,
+    WF_TCP_SEQ,
+    WF_TCP_ACK,
+    WF_TCP_LEN,
+    WF_TCP_SRCPORT,
+    WF_TCP_DSTPORT,
+    WF_IP_SRC,
+    WF_IP_DST,
+    WF_IPV6_SRC,
+    WF_IPV6_DST,
+    WF_ICMP_TYPE,
+    WF_ICMPV6_TYPE,
+    WF_COUNT
+};
+
+static struct {
+    int hf;
+    const char *name;
+} wanted[WF_COUNT] = {
+    [WF_TCP_STREAM] = {-1, "tcp.stream"},     [WF_TCP_FLAGS] = {-1, "tcp.flags"},
+    [WF_TCP_SEQ] = {-1, "tcp.seq_raw"},       [WF_TCP_ACK] = {-1, "tcp.ack_raw"},
+    [WF_TCP_LEN] = {-1, "tcp.len"},           [WF_TCP_SRCPORT] = {-1, "tcp.srcport"},
+    [WF_TCP_DSTPORT] = {-1, "tcp.dstport"},   [WF_IP_SRC] = {-1, "ip.src"},
+    [WF_IP_DST] = {-1, "ip.dst"},             [WF_IPV6_SRC] = {-1, "ipv6.src"},
+    [WF_IPV6_DST] = {-1, "ipv6.dst"},         [WF_ICMP_TYPE] = {-1, "icmp.type"},
+    [WF_ICMPV6_TYPE] = {-1, "icmpv6.type"},
+};
+
+/* Capture-file state, emptied by the cleanup routine. */
+static struct tw_table conns = TW_TABLE_INIT(struct tw_conn);         /* by tcp.stream */
+static struct tw_table records = TW_TABLE_INIT(struct tcpwave_rec);   /* in first-pass order */
+static struct tw_table frame_index = TW_TABLE_INIT(uint32_t);         /* by frame: first record + 1 */
+static GHashTable *last_stream_by_tuple;                              /* 4-tuple hash -> stream + 1 */
+
+const struct tw_conn *tcpwave_conn(uint32_t stream)
+{
+    const struct tw_conn *c = tw_table_get(&conns, stream);
+    return c && (c->flags & TW_CONN_STARTED) ? c : NULL;
+}
+
+/* ---- First pass: read the primed fields, run the state machine ---- */
+
+/* The field of this TCP layer (fields are paired by layer, not by index). */
+static field_info *in_layer(GPtrArray *a, int layer)
+{
+    for (guint i = 0; a && i < a->len; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        if (fi->total_layer_num == layer)
+            return fi;
+    }
+    return NULL;
+}
+
+/* The instance of either field nearest below a layer: the IP header that
+ * carries this TCP layer. */
+static field_info *nearest_below(GPtrArray *a, GPtrArray *b, int layer)
+{
+    field_info *best = NULL;
+    GPtrArray *both[2] = {a, b};
+    for (int k = 0; k < 2; k++)
+        for (guint i = 0; both[k] && i < both[k]->len; i++) {
+            field_info *fi = g_ptr_array_index(both[k], i);
+            if (fi->total_layer_num < layer && (!best || fi->total_layer_num > best->total_layer_num))
+                best = fi;
+        }
+    return best;
+}
+
+static gboolean any_below(GPtrArray *a, int layer)
+{
+    for (guint i = 0; a && i < a->len; i++)
+        if (((field_info *)g_ptr_array_index(a, i))->total_layer_num < layer)
+            return TRUE;
+    return FALSE;
+}
+
+/* FNV-1a over an address field's bytes and a port. */
+static guint32 endpoint_key(const field_info *addr, guint32 port)
+{
+    guint32 h = 2166136261u;
+    if (addr && addr->ds_tvb && addr->length > 0) {
+        const guint8 *p = tvb_get_ptr(addr->ds_tvb, addr->start, addr->length);
+        for (gint i = 0; i < addr->length; i++)
+            h = (h ^ p[i]) * 16777619u;
+    }
+    h = (h ^ (port & 0xff)) * 16777619u;
+    return (h ^ (port >> 8)) * 16777619u;
+}
+
+/*
+ * A SYN that opens a new tcp.stream on a 4-tuple whose previous connection
+ * left a side in TIME_WAIT.  Wireshark gives the new connection a new
+ * stream, so the old one is found through a hash of the 4-tuple.
+ */
+static gboolean reuses_time_wait(guint32 stream, guint32 key_a, guint32 key_b)
+{
+    guint64 tuple = key_a < key_b ? (guint64)key_a << 32 | key_b : (guint64)key_b << 32 | key_a;
+    gpointer k = GSIZE_TO_POINTER((gsize)(tuple ^ (tuple >> 32) * (sizeof(gsize) < 8)));
+    gpointer old = NULL;
+    gboolean reuse = FALSE;
+
+    if (!last_stream_by_tuple)
+        last_stream_by_tuple = g_hash_table_new(g_direct_hash, g_direct_equal);
+    if (g_hash_table_lookup_extended(last_stream_by_tuple, k, NULL, &old)) {
+        const struct tw_conn *prev = tcpwave_conn(GPOINTER_TO_UINT(old) - 1);
+        reuse = prev && GPOINTER_TO_UINT(old) - 1 != stream && tw_conn_in_time_wait(prev);
+    }
+    g_hash_table_insert(last_stream_by_tuple, k, GUINT_TO_POINTER(stream + 1));
+    return reuse;
+}
+
+static struct tcpwave_rec *new_record(guint32 frame, gboolean first_of_frame)
+{
+    size_t n = records.count;
+    struct tcpwave_rec *rec = tw_table_at(&records, n);
+    if (!rec)
+        return NULL;
+    if (first_of_frame) {
+        guint32 *slot = tw_table_at(&frame_index, frame);
+        if (!slot)
+            return NULL;
+        *slot = (guint32)n + 1;
+    } else {
+        ((struct tcpwave_rec *)tw_table_get(&records, n - 1))->more = 1;
+    }
+    return rec;
+}
+
+static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], field_info *stream_fi,
+                          struct tcpwave_rec *rec)
+{
+    int layer = stream_fi->total_layer_num;
+    field_info *flags = in_layer(f[WF_TCP_FLAGS], layer), *seq = in_layer(f[WF_TCP_SEQ], layer);
+    field_info *ack = in_layer(f[WF_TCP_ACK], layer), *len = in_layer(f[WF_TCP_LEN], layer);
+    field_info *sport = in_layer(f[WF_TCP_SRCPORT], layer), *dport = in_layer(f[WF_TCP_DSTPORT], layer);
+    struct tw_conn *c;
+
+    rec->stream = TW_FI_UINT(stream_fi);
+    c = tw_table_at(&conns, rec->stream);
+    if (!c) {
+        rec->kind = TCPWAVE_REC_NO_MEMORY;
+        return;
+    }
+    if (any_below(f[WF_ICMP_TYPE], layer) || any_below(f[WF_ICMPV6_TYPE], layer)) {
+        rec->kind = TCPWAVE_REC_QUOTED;
+        tw_conn_peek(c, &rec->v);
+        return;
+    }
+    if (!flags || !seq || !sport || !dport) {
+        rec->kind = TCPWAVE_REC_TRUNCATED;
+        tw_conn_peek(c, &rec->v);
+        return;
+    }
+
+    gboolean first = !(c->flags & TW_CONN_STARTED);
+    field_info *src = nearest_below(f[WF_IP_SRC], f[WF_IPV6_SRC], layer);
+    struct tw_segment s = {
+        .frame = pinfo->num,
+        .time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs,
+        .seq = TW_FI_UINT(seq),
+        .ack = ack ? TW_FI_UINT(ack) : 0,
+        .len = len ? TW_FI_UINT(len) : 0,
+        .sport = (guint16)TW_FI_UINT(sport),
+        .dport = (guint16)TW_FI_UINT(dport),
+        .flags = (guint8)TW_FI_UINT(flags),
+    };
+    s.src_key = endpoint_key(src, 0);
+    rec->kind = TCPWAVE_REC_SEGMENT;
+    tw_conn_step(c, &s, &rec->v);
+    if (first) {
+        field_info *dst = nearest_below(f[WF_IP_DST], f[WF_IPV6_DST], layer);
+        if (reuses_time_wait(rec->stream, endpoint_key(src, s.sport), endpoint_key(dst, s.dport)) &&
+            (s.flags & (TW_TH_SYN | TW_TH_ACK)) == TW_TH_SYN)
+            rec->v.events |= TW_EV_TIME_WAIT_REUSE;
+    }
+}
+
+static void analyse_frame(packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *f[WF_COUNT];
+    GPtrArray *streams = proto_get_finfo_ptr_array(tree, wanted[WF_TCP_STREAM].hf);
+
+    if (!streams || streams->len == 0)
+        return;
+    for (int i = 0; i < WF_COUNT; i++)
+        f[i] = proto_get_finfo_ptr_array(tree, wanted[i].hf);
+    for (guint k = 0; k < streams->len; k++) {
+        struct tcpwave_rec *rec = new_record(pinfo->num, k == 0);
+        if (!rec)
+            return;
+        analyse_layer(pinfo, f, g_ptr_array_index(streams, k), rec);
+    }
+}
+
+/* ---- Every pass: render the stored record ---- */
+
+static void add_frame_links(proto_tree *t, tvbuff_t *tvb, const struct tw_conn *c, guint32 self, int from, int to)
+{
+    for (int l = from; l <= to; l++)
+        if (c->frames[l] && c->frames[l] != self)
+            proto_item_set_generated(proto_tree_add_uint(t, hf_link[l], tvb, 0, 0, c->frames[l]));
+}
+
+static void add_interval(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const struct tw_conn *c, int hf,
+                         enum tw_link from, enum tw_link to)
+{
+    gint64 ns;
+    if (!c->frames[from] || !c->frames[to])
+        return;
+    if (!tw_conn_interval(c, from, to, &ns)) {
+        expert_add_info_format(pinfo, NULL, &ei_time_backwards,
+                               "%s not computed: frame %u is stamped before frame %u", proto_registrar_get_name(hf),
+                               c->frames[to], c->frames[from]);
+        return;
+    }
+    nstime_t d = {(time_t)(ns / 1000000000), (int)(ns % 1000000000)};
+    proto_item_set_generated(proto_tree_add_time(t, hf, tvb, 0, 0, &d));
+}
+
+static void format_step(char *buf, size_t size, const struct tw_conn *c, guint8 step)
+{
+    unsigned kind = tw_step_kind(step), num = tw_step_num(step);
+    if (kind == TW_STEP_HANDSHAKE)
+        snprintf(buf, size, "handshake %u/3", num);
+    else if (c->close_total)
+        snprintf(buf, size, "close %u/%u", num, c->close_total);
+    else
+        snprintf(buf, size, "close %u/?", num);
+}
+
+static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_conn *c, const struct tcpwave_rec *rec)
+{
+    guint16 ev = rec->v.events;
+
+    if (ev & TW_EV_MIDSTREAM)
+        expert_add_info(pinfo, ti, &ei_midstream);
+    if (ev & TW_EV_SYN_MISSING)
+        expert_add_info(pinfo, ti, &ei_syn_missing);
+    if (ev & TW_EV_TIME_WAIT_REUSE)
+        expert_add_info(pinfo, ti, &ei_time_wait_reuse);
+    if (ev & TW_EV_HANDSHAKE_DONE)
+        expert_add_info(pinfo, ti, &ei_handshake);
+    if (ev & TW_EV_CROSSED_FINS)
+        expert_add_info(pinfo, ti, &ei_crossed_fins);
+    if (ev & TW_EV_CLOSE_DONE)
+        expert_add_info_format(pinfo, ti, &ei_close, "Connection closed: %s close initiated by the %s",
+                               tw_close_type_name(c->close_type), tw_side_name(c->close_initiator));
+    if (ev & TW_EV_RESET)
+        expert_add_info_format(pinfo, ti, &ei_reset, "Connection reset by the %s",
+                               tw_side_name(rec->v.sender ? rec->v.sender : TW_SIDE_UNKNOWN));
+    if (ev & TW_EV_REFUSED)
+        expert_add_info(pinfo, ti, &ei_refused);
+    if (ev & TW_EV_DATA_AFTER_FIN)
+        expert_add_info(pinfo, ti, &ei_data_after_fin);
+    if (ev & TW_EV_ACK_LOST)
+        expert_add_info(pinfo, ti, &ei_ack_lost);
+    if (ev & TW_EV_UNEXPECTED)
+        expert_add_info_format(pinfo, ti, &ei_unexpected, "Segment makes no sense in this state: %s",
+                               tw_why_text(rec->v.why));
+    if (ev & TW_EV_TIME_BACKWARDS)
+        expert_add_info(pinfo, ti, &ei_time_backwards);
+}
+
+static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec)
+{
+    const struct tw_conn *c = tw_table_get(&conns, rec->stream);
+    proto_item *ti = proto_tree_add_item(tree, proto_tcpwave, tvb, 0, 0, ENC_NA);
+    proto_tree *t = proto_item_add_subtree(ti, ett_tcpwave);
+    const struct tw_verdict *v = &rec->v;
+    unsigned kind = tw_step_kind(v->step);
+    char step[24] = "";
+
+    proto_item_set_generated(ti);
+    proto_item_set_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, rec->stream));
+    if (rec->kind == TCPWAVE_REC_NO_MEMORY || !c)
+        return;
+    if (rec->kind != TCPWAVE_REC_SEGMENT) {
+        expert_add_info(pinfo, ti, rec->kind == TCPWAVE_REC_QUOTED ? &ei_icmp_quoted : &ei_truncated);
+        proto_item_set_generated(proto_tree_add_uint(t, hf_state_client, tvb, 0, 0, v->next[TW_C]));
+        proto_item_set_generated(proto_tree_add_uint(t, hf_state_server, tvb, 0, 0, v->next[TW_S]));
+        return;
+    }
+    if (kind != TW_STEP_NONE)
+        format_step(step, sizeof step, c, v->step);
+
+    proto_item_set_generated(proto_tree_add_uint(t, hf_sender, tvb, 0, 0, v->sender));
+    if (c->flags & TW_CONN_MIDSTREAM)
+        proto_item_set_generated(proto_tree_add_boolean(t, hf_midstream, tvb, 0, 0, TRUE));
+    proto_item_set_generated(proto_tree_add_uint(t, hf_state_client, tvb, 0, 0, v->next[TW_C]));
+    proto_item_set_generated(proto_tree_add_uint(t, hf_state_server, tvb, 0, 0, v->next[TW_S]));
+    proto_item_set_generated(proto_tree_add_uint(t, hf_prev_client, tvb, 0, 0, v->prev[TW_C]));
+    proto_item_set_generated(proto_tree_add_uint(t, hf_prev_server, tvb, 0, 0, v->prev[TW_S]));
+    proto_item_set_generated(proto_tree_add_uint(t, hf_role, tvb, 0, 0, v->role));
+    if (step[0])
+        proto_item_set_generated(proto_tree_add_string(t, hf_step, tvb, 0, 0, step));
+
+    gboolean in_close = kind == TW_STEP_CLOSE ||
+                        (v->role == TW_ROLE_RST && c->frames[TW_LINK_RST] == pinfo->num &&
+                         c->close_type == TW_CLOSE_RESET);
+    if (in_close && c->close_type != TW_CLOSE_NONE) {
+        proto_item_set_generated(proto_tree_add_uint(t, hf_close_type, tvb, 0, 0, c->close_type));
+        proto_item_set_generated(proto_tree_add_uint(t, hf_close_initiator, tvb, 0, 0, c->close_initiator));
+    }
+    if (kind == TW_STEP_HANDSHAKE) {
+        add_interval(t, tvb, pinfo, c, hf_handshake_rtt, TW_LINK_SYN, TW_LINK_HS_ACK);
+        add_frame_links(t, tvb, c, pinfo->num, TW_LINK_SYN, TW_LINK_HS_ACK);
+    } else if (in_close) {
+        add_interval(t, tvb, pinfo, c, hf_fin_gap, TW_LINK_FIN1, TW_LINK_FIN2);
+        add_interval(t, tvb, pinfo, c, hf_close_duration, TW_LINK_FIN1, TW_LINK_FINAL_ACK);
+        add_frame_links(t, tvb, c, pinfo->num, TW_LINK_FIN1, TW_LINK_RST);
+    }
+    proto_item_append_text(ti, ": %s%s%s, client %s, server %s", tw_role_name(v->role), step[0] ? ", " : "", step,
+                           tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
+    add_expert(pinfo, ti, c, rec);
+
+    if (pref_info_column)
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s client=%s server=%s]", tw_role_name(v->role),
+                        step[0] ? " " : "", step, tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
+    if (have_tap_listener(tcpwave_tap)) {
+        struct tcpwave_tap_info *info = wmem_new(pinfo->pool, struct tcpwave_tap_info);
+        info->frame = pinfo->num;
+        info->rec = *rec;
+        tap_queue_packet(tcpwave_tap, pinfo, info);
+    }
+}
+
+static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    const guint32 *first;
+
+    if (!PINFO_FD_VISITED(pinfo))
+        analyse_frame(pinfo, tree);
+    first = tw_table_get(&frame_index, pinfo->num);
+    if (!first || *first == 0)
+        return 0;
+    for (size_t i = *first - 1;; i++) {
+        const struct tcpwave_rec *rec = tw_table_get(&records, i);
+        render(tvb, pinfo, tree, rec);
+        if (!rec->more)
+            break;
+    }
+    return 0;
+}
+
+static void tcpwave_cleanup(void)
+{
+    tw_table_clear(&conns);
+    tw_table_clear(&records);
+    tw_table_clear(&frame_index);
+    if (last_stream_by_tuple) {
+        g_hash_table_destroy(last_stream_by_tuple);
+        last_stream_by_tuple = NULL;
+    }
+}
+
+/* ---- Registration ---- */
+
+/* Value names come from the state machine's own name tables. */
+static value_string vals_state[TW_STATE_COUNT + 1];
+static value_string vals_role[TW_ROLE_COUNT + 1];
+static value_string vals_close_type[TW_CLOSE_COUNT + 1];
+static value_string vals_side[4];
+
+static void fill_vals(value_string *vs, unsigned from, unsigned count, const char *(*name)(unsigned))
+{
+    for (unsigned i = from; i < count; i++)
+        vs[i - from] = (value_string){i, name(i)};
+    vs[count - from] = (value_string){0, NULL};
+}
+
+void proto_register_tcpwave(void)
+{
+    fill_vals(vals_state, 1, TW_STATE_COUNT, tw_state_name);
+    fill_vals(vals_role, 1, TW_ROLE_COUNT, tw_role_name);
+    fill_vals(vals_close_type, 1, TW_CLOSE_COUNT, tw_close_type_name);
+    fill_vals(vals_side, 0, 3, tw_side_name);
+
+    static hf_register_info hf[] = {
+        {&hf_stream, {"Stream index", "tcpwave.stream", FT_UINT32, BASE_DEC, NULL, 0x0, "Equals tcp.stream", HFILL}},
+        {&hf_sender, {"Sender", "tcpwave.sender", FT_UINT8, BASE_DEC, VALS(vals_side), 0x0,
+                      "Who sent this segment; unknown when the connection's start was not captured", HFILL}},
+        {&hf_midstream, {"Mid-stream", "tcpwave.midstream", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+                         "The connection's start was not captured: sides and first states are guessed", HFILL}},
+        {&hf_state_client, {"Client state", "tcpwave.state.client", FT_UINT8, BASE_DEC, VALS(vals_state), 0x0,
+                            "The client's state after this segment", HFILL}},
+        {&hf_state_server, {"Server state", "tcpwave.state.server", FT_UINT8, BASE_DEC, VALS(vals_state), 0x0,
+                            "The server's state after this segment", HFILL}},
+        {&hf_prev_client, {"Client state before", "tcpwave.state.client.prev", FT_UINT8, BASE_DEC, VALS(vals_state),
+                           0x0, NULL, HFILL}},
+        {&hf_prev_server, {"Server state before", "tcpwave.state.server.prev", FT_UINT8, BASE_DEC, VALS(vals_state),
+                           0x0, NULL, HFILL}},
+        {&hf_role, {"Role", "tcpwave.role", FT_UINT8, BASE_DEC, VALS(vals_role), 0x0,
+                    "The segment's role in the connection's lifecycle", HFILL}},
+        {&hf_step, {"Step", "tcpwave.step", FT_STRING, BASE_NONE, NULL, 0x0,
+                    "Step of the handshake or close, e.g. close 2/3", HFILL}},
+        {&hf_close_type, {"Close type", "tcpwave.close.type", FT_UINT8, BASE_DEC, VALS(vals_close_type), 0x0, NULL,
+                          HFILL}},
+        {&hf_close_initiator, {"Close initiator", "tcpwave.close.initiator", FT_UINT8, BASE_DEC, VALS(vals_side),
+                               0x0, "Sender of the first FIN, or of the RST", HFILL}},
+        {&hf_handshake_rtt, {"Handshake time", "tcpwave.handshake.rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+                             "From the SYN to the handshake ACK", HFILL}},
+        {&hf_fin_gap, {"FIN gap", "tcpwave.close.fin_gap", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+                       "From the first FIN to the peer's FIN", HFILL}},
+        {&hf_close_duration, {"Close duration", "tcpwave.close.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+                              "From the first FIN to the final ACK", HFILL}},
+        {&hf_link[TW_LINK_SYN], {"SYN in frame", "tcpwave.handshake.syn_frame", FT_FRAMENUM, BASE_NONE,
+                                 FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL}},
+        {&hf_link[TW_LINK_SYNACK], {"SYN-ACK in frame", "tcpwave.handshake.synack_frame", FT_FRAMENUM, BASE_NONE,
+                                    FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, NULL, HFILL}},
+        {&hf_link[TW_LINK_HS_ACK], {"Handshake ACK in frame", "tcpwave.handshake.ack_frame", FT_FRAMENUM,
+                                    BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL}},
+        {&hf_link[TW_LINK_FIN1], {"First FIN in frame", "tcpwave.close.fin1_frame", FT_FRAMENUM, BASE_NONE,
+                                  FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL}},
+        {&hf_link[TW_LINK_FIN1_ACK], {"ACK of first FIN in frame", "tcpwave.close.fin1_ack_frame", FT_FRAMENUM,
+                                      BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL}},
+        {&hf_link[TW_LINK_FIN2], {"Second FIN in frame", "tcpwave.close.fin2_frame", FT_FRAMENUM, BASE_NONE,
+                                  FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, NULL, HFILL}},
+        {&hf_link[TW_LINK_FINAL_ACK], {"Final ACK in frame", "tcpwave.close.final_ack_frame", FT_FRAMENUM,
+                                       BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL}},
+        {&hf_link[TW_LINK_RST], {"RST in frame", "tcpwave.close.rst_frame", FT_FRAMENUM, BASE_NONE,
+                                 FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0, NULL, HFILL}},
+    };
+    static gint *ett[] = {&ett_tcpwave};
+    static ei_register_info ei[] = {
+        {&ei_handshake, {"tcpwave.expert.handshake", PI_SEQUENCE, PI_CHAT, "Three-way handshake completed", EXPFILL}},
+        {&ei_close, {"tcpwave.expert.close", PI_SEQUENCE, PI_CHAT, "Connection closed", EXPFILL}},
+        {&ei_reset, {"tcpwave.expert.reset", PI_SEQUENCE, PI_WARN, "Connection reset", EXPFILL}},
+        {&ei_refused, {"tcpwave.expert.refused", PI_SEQUENCE, PI_WARN,
+                       "Connection refused: RST in answer to the SYN", EXPFILL}},
+        {&ei_midstream, {"tcpwave.expert.midstream", PI_SEQUENCE, PI_NOTE,
+                         "Capture started mid-connection: client/server sides and the first states are guessed "
+                         "(the lower port is labelled server)", EXPFILL}},
+        {&ei_data_after_fin, {"tcpwave.expert.data_after_fin", PI_SEQUENCE, PI_NOTE,
+                              "Data after the peer's FIN (half-close)", EXPFILL}},
+        {&ei_unexpected, {"tcpwave.expert.unexpected", PI_SEQUENCE, PI_NOTE,
+                          "Segment makes no sense in this state", EXPFILL}},
+        {&ei_time_wait_reuse, {"tcpwave.expert.time_wait_reuse", PI_SEQUENCE, PI_NOTE,
+                               "New SYN on a 4-tuple whose previous connection is still in TIME_WAIT", EXPFILL}},
+        {&ei_crossed_fins, {"tcpwave.expert.crossed_fins", PI_SEQUENCE, PI_NOTE,
+                            "FINs crossed: the sender had not yet received the peer's FIN (simultaneous close); "
+                            "both ends pass through CLOSING", EXPFILL}},
+        {&ei_ack_lost, {"tcpwave.expert.ack_lost", PI_SEQUENCE, PI_NOTE,
+                        "FIN retransmitted after its ACK was captured: that ACK was lost beyond the capture point",
+                        EXPFILL}},
+        {&ei_syn_missing, {"tcpwave.expert.syn_missing", PI_SEQUENCE, PI_NOTE,
+                           "Capture starts at the SYN-ACK: the SYN was not captured", EXPFILL}},
+        {&ei_time_backwards, {"tcpwave.expert.time_backwards", PI_SEQUENCE, PI_NOTE,
+                              "Timestamp earlier than the connection's previous segment: durations are not computed",
+                              EXPFILL}},
+        {&ei_icmp_quoted, {"tcpwave.expert.icmp_quoted", PI_SEQUENCE, PI_CHAT,
+                           "TCP header quoted in an ICMP error: not a segment of the connection, states unchanged",
+                           EXPFILL}},
+        {&ei_truncated, {"tcpwave.expert.truncated", PI_MALFORMED, PI_NOTE,
+                         "TCP header incomplete in the capture: segment not analysed", EXPFILL}},
+    };
+    module_t *module;
+    expert_module_t *expert;
+
+    proto_tcpwave = proto_register_protocol("TCP connection lifecycle (tcpwave)", "tcpwave", "tcpwave");
+    proto_register_field_array(proto_tcpwave, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert = expert_register_protocol(proto_tcpwave);
+    expert_register_field_array(expert, ei, array_length(ei));
+    module = prefs_register_protocol(proto_tcpwave, NULL);
+    prefs_register_bool_preference(module, "info_column", "Show the step and the states in the Info column",
+                                   "Append the segment's role, step and both endpoints' states to the Info column",
+                                   &pref_info_column);
+    register_cleanup_routine(tcpwave_cleanup);
+    tcpwave_tap = register_tap("tcpwave");
+    /* statistics registered here */
+}
+
+void proto_reg_handoff_tcpwave(void)
+{
+    dissector_handle_t handle = create_dissector_handle(dissect_tcpwave, proto_tcpwave);
+    GArray *hfids = g_array_sized_new(FALSE, FALSE, sizeof(int), WF_COUNT);
+
+    for (int i = 0; i < WF_COUNT; i++) {
+        wanted[i].hf = proto_registrar_get_id_byname(wanted[i].name);
+        if (wanted[i].hf > 0)
+            g_array_append_val(hfids, wanted[i].hf);
+        else
+            ws_warning("field %s not found: tcpwave analyses less", wanted[i].name);
+    }
+    register_postdissector(handle);
+    set_postdissector_wanted_hfids(handle, hfids);
+}

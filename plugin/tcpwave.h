@@ -1,0 +1,42 @@
+/* tcpwave.h - what the protocol glue (packet-tcpwave.c) shares with the
+ * statistics glue (plugin/tcpwave-stat.c). */
+#ifndef TCPWAVE_H
+#define TCPWAVE_H
+
+#include <stdint.h>
+
+#include "tw_fsm.h"
+
+/* What each captured TCP layer left behind on the first pass. */
+enum tcpwave_rec_kind {
+    TCPWAVE_REC_SEGMENT = 0, /* a segment, fed to the state machine */
+    TCPWAVE_REC_QUOTED,      /* a header quoted in an ICMP error: not a segment */
+    TCPWAVE_REC_TRUNCATED,   /* header cut short by the snapshot length: not analysed */
+    TCPWAVE_REC_NO_MEMORY    /* the connection table could not grow: not analysed */
+};
+
+/* One per TCP layer per frame: 16 bytes. */
+struct tcpwave_rec {
+    uint32_t stream;
+    struct tw_verdict v;
+    uint8_t kind; /* enum tcpwave_rec_kind */
+    uint8_t more; /* the next record belongs to the same frame (another TCP layer) */
+};
+
+/* Tap data queued on the "tcpwave" tap for each analysed segment, on every
+ * pass, from the stored record. */
+struct tcpwave_tap_info {
+    uint32_t frame;
+    struct tcpwave_rec rec;
+};
+
+/* The connection with this tcp.stream, or NULL if none was seen. */
+const struct tw_conn *tcpwave_conn(uint32_t stream);
+
+/* Register the statistics (called from proto_register_tcpwave). */
+void tcpwave_stat_register(void);
+
+void proto_register_tcpwave(void);
+void proto_reg_handoff_tcpwave(void);
+
+#endif /* TCPWAVE_H */
