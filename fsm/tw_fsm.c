@@ -70,7 +70,7 @@ static const char *const side_names[3] = {"unknown", "client", "server"};
 static const char *const why_texts[TW_WHY_COUNT] = {
     [TW_WHY_NONE] = "",
     [TW_WHY_SYN_FIN] = "SYN and FIN together: Linux drops such a segment",
-    [TW_WHY_SYN_RST] = "SYN and RST together",
+    [TW_WHY_RST_TO_LISTEN] = "RST to a listening endpoint is ignored (RFC 9293 3.10.7.2)",
     [TW_WHY_SYN_NEW_ISN] = "SYN with a new initial sequence number on a live connection",
     [TW_WHY_SYN_FROM_SERVER] = "SYN from the answering side (simultaneous open is not tracked)",
     [TW_WHY_SYNACK_BAD_ACK] = "SYN-ACK does not acknowledge the client's SYN",
@@ -120,6 +120,31 @@ static void advance(struct tw_endpoint *e, uint32_t end)
     if (!(e->flags & TW_EP_SEQ) || seq_lt(e->snd_nxt, end))
         e->snd_nxt = end;
     e->flags |= TW_EP_SEQ;
+}
+
+/* Does [seq, end) bring bytes of the latest hole, i.e. bytes never
+ * captured before?  (Only the latest hole is remembered: a segment filling
+ * an older one is taken for a retransmission.) */
+static bool fills_gap(const struct tw_endpoint *e, uint32_t seq, uint32_t end)
+{
+    return e->gap_lo != e->gap_hi && seq_lt(seq, e->gap_hi) && seq_lt(e->gap_lo, end);
+}
+
+/* Record that [seq, end) was captured: it may open a hole (a segment beyond
+ * snd_nxt: the bytes between were not captured yet) or fill part of one
+ * (an out-of-order segment). */
+static void captured(struct tw_endpoint *e, uint32_t seq, uint32_t end)
+{
+    if ((e->flags & TW_EP_SEQ) && seq_lt(e->snd_nxt, seq)) {
+        e->gap_lo = e->snd_nxt;
+        e->gap_hi = seq;
+    } else if (fills_gap(e, seq, end)) {
+        if (seq_le(seq, e->gap_lo))
+            e->gap_lo = seq_lt(end, e->gap_hi) ? end : e->gap_hi;
+        else
+            e->gap_hi = seq;
+    }
+    advance(e, end);
 }
 
 static bool acks(const struct tw_segment *s, uint32_t seq)
@@ -175,7 +200,9 @@ static void start(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
 
 /*
  * RST (RFC 9293 3.10.7.3, 3.10.7.4 "first check sequence number / second
- * check the RST bit").  In SYN_SENT an RST counts only with an ACK of the
+ * check the RST bit").  The RST bit is checked before the SYN bit, so a
+ * SYN+RST resets too (Linux tcp_validate_incoming() likewise); a listener
+ * ignores any RST (3.10.7.2).  In SYN_SENT an RST counts only with an ACK of the
  * SYN; then the connection was refused.  Otherwise both ends are CLOSED: the
  * sender has no connection (that is why it resets), the receiver aborts.  An
  * RST that reaches a TIME_WAIT socket kills it on Linux (tcp_timewait_state_
@@ -186,8 +213,8 @@ static void on_rst(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
 {
     struct tw_endpoint *ey = &c->ep[y];
 
-    if (s->flags & TW_TH_SYN) {
-        unexpected(v, TW_WHY_SYN_RST);
+    if (ey->state == TW_LISTEN) {
+        unexpected(v, TW_WHY_RST_TO_LISTEN);
         return;
     }
     if (c->ep[x].state == TW_CLOSED && ey->state == TW_CLOSED) {
@@ -337,7 +364,7 @@ static void on_new_fin(struct tw_conn *c, const struct tw_segment *s, struct tw_
     }
     ex->flags |= TW_EP_FIN;
     ex->fin_seq = s->seq + s->len;
-    advance(ex, ex->fin_seq + 1);
+    captured(ex, s->seq, ex->fin_seq + 1);
 
     if (!(ey->flags & TW_EP_FIN)) {
         ex->state = TW_FIN_WAIT1;
@@ -383,7 +410,8 @@ static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_
      * that sequence number (Linux tcp_xmit_probe_skb): not a retransmission. */
     bool keepalive = !fin && s->len <= 1 && (ex->flags & TW_EP_SEQ) && s->seq == ex->snd_nxt - 1 &&
                      (ex->state == TW_ESTABLISHED || ex->state == TW_CLOSE_WAIT);
-    bool old_data = !keepalive && s->len > 0 && (ex->flags & TW_EP_SEQ) && seq_le(end, ex->snd_nxt);
+    bool old_data = !keepalive && s->len > 0 && (ex->flags & TW_EP_SEQ) && seq_le(end, ex->snd_nxt) &&
+                    !fills_gap(ex, s->seq, end);
     bool fin_copy = fin && (ex->flags & TW_EP_FIN) && end == ex->fin_seq;
     bool handshake_done = false, acked_fin = false, acked_first_fin = false;
 
@@ -450,7 +478,7 @@ static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_
             v->events |= TW_EV_DATA_AFTER_FIN;
     }
     if (!fin || fin_copy)
-        advance(ex, end);
+        captured(ex, s->seq, end);
 }
 
 void tw_conn_peek(const struct tw_conn *c, struct tw_verdict *v)

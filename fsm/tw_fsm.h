@@ -110,7 +110,7 @@ enum {
 enum tw_why {
     TW_WHY_NONE = 0,
     TW_WHY_SYN_FIN,          /* SYN together with FIN */
-    TW_WHY_SYN_RST,          /* SYN together with RST */
+    TW_WHY_RST_TO_LISTEN,    /* RST to a listening endpoint (RFC 9293 3.10.7.2) */
     TW_WHY_SYN_NEW_ISN,      /* SYN with another ISN on a live connection */
     TW_WHY_SYN_FROM_SERVER,  /* a bare SYN from the side that answered (simultaneous open) */
     TW_WHY_SYNACK_BAD_ACK,   /* SYN-ACK that does not acknowledge the SYN */
@@ -173,6 +173,8 @@ struct tw_endpoint {
     uint32_t isn;     /* valid with TW_EP_SYN */
     uint32_t snd_nxt; /* one past the highest sequence number sent, valid with TW_EP_SEQ */
     uint32_t fin_seq; /* sequence number of its FIN, valid with TW_EP_FIN */
+    uint32_t gap_lo;  /* the latest hole in what was captured of its stream: */
+    uint32_t gap_hi;  /* [gap_lo, gap_hi), none when equal */
     uint8_t state;    /* enum tw_state */
     uint8_t flags;    /* TW_EP_* */
     uint8_t fin_step; /* the close step its FIN took, for retransmissions */

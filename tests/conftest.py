@@ -38,9 +38,14 @@ class Tshark:
     def run(self, *args, check=True, timeout=300):
         home = tempfile.mkdtemp(prefix="tcpwave-home-")
         os.chmod(home, 0o777)
+        # An empty extcap folder: tshark spawns every extcap at start-up,
+        # which is slow and hangs under a preloaded sanitizer runtime.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LANG": "C.UTF-8",
-               "WIRESHARK_PLUGIN_DIR": self.plugin_dir}
-        for keep in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+               "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "WIRESHARK_EXTCAP_DIR": home}
+        # Sanitizer runtimes go to tshark only (it is not instrumented itself).
+        if os.environ.get("TCPWAVE_PRELOAD"):
+            env["LD_PRELOAD"] = os.environ["TCPWAVE_PRELOAD"]
+        for keep in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if keep in os.environ:
                 env[keep] = os.environ[keep]
         cmd = [self.exe, *map(str, args)]

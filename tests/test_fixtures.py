@@ -7,7 +7,7 @@ open (<capture>.ss.tsv).  They give the output of a two-pass dissection
 (tshark -2); single-pass output must agree with it where single-pass can know.
 """
 import sys
-from pathlib import Path
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -16,14 +16,11 @@ from conftest import CLOSE_TYPES, EXPECTED, PCAPS, ROLES, ROOT, SIDES, STATES
 sys.path.insert(0, str(ROOT / "tests" / "capture"))
 from check_kernel_expectations import MODEL_VS_KERNEL  # noqa: E402
 
-FIELDS = ["frame.number", "tcpwave.stream", "tcpwave.sender", "tcpwave.state.client", "tcpwave.state.server",
-          "tcpwave.role", "tcpwave.step", "tcpwave.close.type", "tcpwave.close.initiator",
-          "tcpwave.state.client.prev", "tcpwave.state.server.prev"]
 COLUMNS = ["sender", "client", "server", "role", "step", "close_type", "close_initiator"]
 NAMES = {"sender": SIDES, "client": STATES, "server": STATES, "role": ROLES, "close_type": CLOSE_TYPES,
          "close_initiator": SIDES}
 # Options some captures need (see pcaps/*/README.md).
-EXTRA_ARGS = {}
+EXTRA_ARGS = {"tcp-in-gtp.pcap": ("-d", "tcp.port==2152,gtp")}
 
 
 def expectation_files():
@@ -46,28 +43,31 @@ def read_expected(tsv):
 
 
 def read_actual(tshark, pcap, two_pass):
-    """frame -> list (one per TCP layer) of {column: name or '-'}"""
+    """frame -> list (one per TCP layer, in order) of {column: name or '-'}.
+
+    Read from PDML, where each tcpwave layer is its own subtree: with
+    -T fields, a field missing from one layer would shift the others."""
+    args = ["-r", pcap, "-T", "pdml", "-J", "tcpwave", *EXTRA_ARGS.get(pcap.name, ())]
+    if two_pass:
+        args.append("-2")
+    root = ET.fromstring(tshark.run(*args).stdout)
+    names = {"tcpwave.stream": ("stream", None), "tcpwave.sender": ("sender", SIDES),
+             "tcpwave.state.client": ("client", STATES), "tcpwave.state.server": ("server", STATES),
+             "tcpwave.role": ("role", ROLES), "tcpwave.step": ("step", None),
+             "tcpwave.close.type": ("close_type", CLOSE_TYPES), "tcpwave.close.initiator": ("close_initiator", SIDES),
+             "tcpwave.state.client.prev": ("prev_client", STATES), "tcpwave.state.server.prev": ("prev_server", STATES)}
     out = {}
-    for cells in tshark.fields(pcap, FIELDS, *EXTRA_ARGS.get(pcap.name, ()), two_pass=two_pass):
-        cells += [""] * (len(FIELDS) - len(cells))
-        col = dict(zip(FIELDS, cells))
-        layers = max(len(v.split(",")) for k, v in col.items() if k.startswith("tcpwave.")) if col["tcpwave.stream"] else 0
-        per_layer = []
-        for i in range(max(layers, 1)):
-            def get(field, names=None):
-                vals = col[field].split(",") if col[field] else []
-                if i >= len(vals) or vals[i] == "":
-                    return "-"
-                return names[int(vals[i])] if names else vals[i]
-            per_layer.append({
-                "stream": get("tcpwave.stream"),
-                "sender": get("tcpwave.sender", SIDES), "client": get("tcpwave.state.client", STATES),
-                "server": get("tcpwave.state.server", STATES), "role": get("tcpwave.role", ROLES),
-                "step": get("tcpwave.step"), "close_type": get("tcpwave.close.type", CLOSE_TYPES),
-                "close_initiator": get("tcpwave.close.initiator", SIDES),
-                "prev_client": get("tcpwave.state.client.prev", STATES),
-                "prev_server": get("tcpwave.state.server.prev", STATES)})
-        out[int(col["frame.number"])] = per_layer
+    for packet in root.iter("packet"):
+        frame = int(packet.find("proto[@name='geninfo']/field[@name='num']").get("show"))
+        layers = []
+        for proto in packet.findall("proto[@name='tcpwave']"):
+            rec = {col: "-" for col, _ in names.values()}
+            for field in proto.iter("field"):
+                if field.get("name") in names:
+                    col, table = names[field.get("name")]
+                    rec[col] = table[int(field.get("show"))] if table else field.get("show")
+            layers.append(rec)
+        out[frame] = layers
     return out
 
 

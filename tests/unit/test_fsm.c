@@ -350,13 +350,39 @@ static void test_listen_syn_fin_dropped(void)
     g_assert_cmpuint(r.v.why, ==, TW_WHY_SYN_FIN);
 }
 
-static void test_established_syn_rst_unexpected(void)
+/* RFC 9293 3.10.7.4 checks the RST bit before the SYN bit: a SYN+RST in a
+ * synchronized state resets the connection. */
+static void test_established_syn_rst_reset(void)
 {
     struct run r = {0};
     handshake(&r);
-    sc(&r, S | R, S_ISN + 1, 0, 0);
-    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_OTHER);
-    g_assert_cmpuint(r.v.why, ==, TW_WHY_SYN_RST);
+    sc(&r, S | R | A, S_ISN + 1, C_ISN + 1, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_RESET);
+}
+
+/* A listener ignores every RST (RFC 9293 3.10.7.2). */
+static void test_listen_syn_rst_ignored(void)
+{
+    struct run r = {0};
+    cs(&r, S | R, C_ISN, 0, 0);
+    expect(&r, TW_CLOSED, TW_LISTEN, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_RST_TO_LISTEN);
+}
+
+/* Out of order: bytes that fill a hole were never captured before, so they
+ * are data; sending them again afterwards is a retransmission. */
+static void test_established_out_of_order_fill_data(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    sc(&r, P | A, S_ISN + 1, C_ISN + 1, 100);
+    sc(&r, P | A, S_ISN + 201, C_ISN + 1, 100); /* 101..200 not captured yet */
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+    sc(&r, P | A, S_ISN + 101, C_ISN + 1, 100);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+    sc(&r, P | A, S_ISN + 101, C_ISN + 1, 100);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_RETRANS);
 }
 
 /* Capture starts with data: the sides are guessed (lower port = server) and
@@ -484,7 +510,9 @@ int main(int argc, char **argv)
     g_test_add_func("/fsm/syn_recv/data/completes_handshake", test_syn_recv_data_completes_handshake);
     g_test_add_func("/fsm/syn_sent/synack_bad_ack/unexpected", test_syn_sent_synack_bad_ack_unexpected);
     g_test_add_func("/fsm/listen/syn_fin/dropped", test_listen_syn_fin_dropped);
-    g_test_add_func("/fsm/established/syn_rst/unexpected", test_established_syn_rst_unexpected);
+    g_test_add_func("/fsm/established/syn_rst/reset", test_established_syn_rst_reset);
+    g_test_add_func("/fsm/listen/syn_rst/ignored", test_listen_syn_rst_ignored);
+    g_test_add_func("/fsm/established/out_of_order_fill/data", test_established_out_of_order_fill_data);
     g_test_add_func("/fsm/midstream/data_then_close/guessed_sides", test_midstream_data_then_close_guessed_sides);
     g_test_add_func("/fsm/midstream/server_port_first/labelled_server",
                     test_midstream_server_port_first_labelled_server);
