@@ -90,6 +90,8 @@ static struct {
 };
 
 /* Capture-file state, emptied by the cleanup routine. */
+G_STATIC_ASSERT(sizeof(struct tcpwave_rec) == 16);
+
 static struct tw_table conns = TW_TABLE_INIT(struct tw_conn);         /* by tcp.stream */
 static struct tw_table records = TW_TABLE_INIT(struct tcpwave_rec);   /* in first-pass order */
 static struct tw_table frame_index = TW_TABLE_INIT(uint32_t);         /* by frame: first record + 1 */
@@ -229,7 +231,9 @@ static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], fiel
     };
     s.src_key = endpoint_key(src, 0);
     rec->kind = TCPWAVE_REC_SEGMENT;
+    rec->tcp_flags = (guint8)TW_FI_UINT(flags);
     tw_conn_step(c, &s, &rec->v);
+    rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;
     if (first) {
         field_info *dst = nearest_below(f[WF_IP_DST], f[WF_IPV6_DST], layer);
         if (reuses_time_wait(rec->stream, endpoint_key(src, s.sport), endpoint_key(dst, s.dport)) &&
@@ -381,7 +385,6 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
                         step[0] ? " " : "", step, tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
     if (have_tap_listener(tcpwave_tap)) {
         struct tcpwave_tap_info *info = wmem_new(pinfo->pool, struct tcpwave_tap_info);
-        info->frame = pinfo->num;
         info->rec = *rec;
         tap_queue_packet(tcpwave_tap, pinfo, info);
     }
@@ -405,8 +408,29 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     return 0;
 }
 
+/* TCPWAVE_MEMSTATS=1: report on stderr what the plugin held for the file,
+ * counted from its own tables (bench/ divides it by frames and
+ * connections). */
+static void report_memory(void)
+{
+    size_t tuples = last_stream_by_tuple ? g_hash_table_size(last_stream_by_tuple) : 0;
+    /* A GHashTable entry costs a key, a value and a hash slot (3 words) plus
+     * spare capacity; count 4 words per entry. */
+    size_t tuple_bytes = tuples * 4 * sizeof(gpointer);
+
+    if (!g_getenv("TCPWAVE_MEMSTATS") || frame_index.count == 0)
+        return;
+    fprintf(stderr,
+            "tcpwave memory: frames %zu records %zu connections %zu | bytes: index %zu records %zu "
+            "connections %zu tuples %zu total %zu\n",
+            frame_index.count - 1, records.count, conns.count, tw_table_bytes(&frame_index),
+            tw_table_bytes(&records), tw_table_bytes(&conns), tuple_bytes,
+            tw_table_bytes(&frame_index) + tw_table_bytes(&records) + tw_table_bytes(&conns) + tuple_bytes);
+}
+
 static void tcpwave_cleanup(void)
 {
+    report_memory();
     tw_table_clear(&conns);
     tw_table_clear(&records);
     tw_table_clear(&frame_index);
@@ -530,7 +554,7 @@ void proto_register_tcpwave(void)
                                    &pref_info_column);
     register_cleanup_routine(tcpwave_cleanup);
     tcpwave_tap = register_tap("tcpwave");
-    /* statistics registered here */
+    tcpwave_stat_register();
 }
 
 void proto_reg_handoff_tcpwave(void)

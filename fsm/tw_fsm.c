@@ -370,6 +370,7 @@ static void on_new_fin(struct tw_conn *c, const struct tw_segment *s, struct tw_
         ex->state = TW_FIN_WAIT1;
         fin_received(ey);
         c->fin1_end = (uint8_t)x;
+        c->close_initiator = side_of(x);
         remember(c, TW_LINK_FIN1, s);
         v->role = TW_ROLE_FIN1;
         v->step = step(TW_STEP_CLOSE, 1);
@@ -500,8 +501,7 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     if (first || s->time_ns > c->last_time)
         c->last_time = s->time_ns;
 
-    enum tw_end x = (s->src_key == c->first_key && s->sport == c->first_port) ? (enum tw_end)c->first_end
-                                                                             : (enum tw_end)(c->first_end ^ 1);
+    enum tw_end x = tw_conn_end_of(c, s->src_key, s->sport);
     enum tw_end y = (enum tw_end)(x ^ 1);
 
     v->prev[TW_C] = c->ep[TW_C].state;
@@ -517,6 +517,12 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
 
     v->next[TW_C] = c->ep[TW_C].state;
     v->next[TW_S] = c->ep[TW_S].state;
+}
+
+enum tw_end tw_conn_end_of(const struct tw_conn *c, uint32_t src_key, uint16_t sport)
+{
+    bool first = src_key == c->first_key && sport == c->first_port;
+    return (enum tw_end)(first ? c->first_end : c->first_end ^ 1);
 }
 
 enum tw_outcome tw_conn_outcome(const struct tw_conn *c)

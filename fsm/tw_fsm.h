@@ -209,7 +209,7 @@ struct tw_conn {
     uint8_t first_end;              /* enum tw_end of the first sender */
     uint8_t flags;                  /* TW_CONN_* */
     uint8_t close_type;             /* enum tw_close_type, once the close completed */
-    uint8_t close_initiator;        /* enum tw_side */
+    uint8_t close_initiator;        /* enum tw_side: first FIN's sender, or the RST's */
     uint8_t close_total;            /* 3 or 4 once known, else 0 */
     uint8_t fin1_end;               /* enum tw_end of the first FIN's sender */
 };
@@ -222,6 +222,10 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
 void tw_conn_peek(const struct tw_conn *c, struct tw_verdict *v);
 
 enum tw_outcome tw_conn_outcome(const struct tw_conn *c);
+
+/* Which end sent a segment from this address key and port (as labelled:
+ * a guess when the connection is mid-stream). */
+enum tw_end tw_conn_end_of(const struct tw_conn *c, uint32_t src_key, uint16_t sport);
 bool tw_conn_in_time_wait(const struct tw_conn *c);
 
 /* Durations between remembered frames; false when either frame is missing

@@ -19,14 +19,15 @@ enum tcpwave_rec_kind {
 struct tcpwave_rec {
     uint32_t stream;
     struct tw_verdict v;
-    uint8_t kind; /* enum tcpwave_rec_kind */
-    uint8_t more; /* the next record belongs to the same frame (another TCP layer) */
+    uint8_t kind : 3;        /* enum tcpwave_rec_kind */
+    uint8_t more : 1;        /* the next record belongs to the same frame (another TCP layer) */
+    uint8_t from_server : 1; /* sent by the server as labelled (a guess mid-stream) */
+    uint8_t tcp_flags;       /* the low 8 TCP flag bits */
 };
 
 /* Tap data queued on the "tcpwave" tap for each analysed segment, on every
  * pass, from the stored record. */
 struct tcpwave_tap_info {
-    uint32_t frame;
     struct tcpwave_rec rec;
 };
 

@@ -24,7 +24,7 @@ EXTRA_ARGS = {"tcp-in-gtp.pcap": ("-d", "tcp.port==2152,gtp")}
 
 
 def expectation_files():
-    return sorted(p for p in EXPECTED.rglob("*.tsv") if not p.name.endswith(".ss.tsv"))
+    return sorted(p for p in EXPECTED.glob("*/*.tsv") if not p.name.endswith(".ss.tsv"))
 
 
 def pcap_for(tsv):

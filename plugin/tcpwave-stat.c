@@ -1,0 +1,635 @@
+/* tcpwave-stat.c - the statistics: how connections end.
+ *
+ *   tshark -q -z tcpwave,stat[,filter]    one row per outcome (also a GUI table)
+ *   tshark -q -z tcpwave,conv[,filter]    one row per connection (also a GUI table)
+ *   tshark -q -z tcpwave,ladder[,filter]  a text ladder diagram per connection
+ *
+ * All three read the "tcpwave" tap, queued by packet-tcpwave.c on every pass
+ * from the records stored on the first pass, so single-pass tshark, tshark -2
+ * and the GUI's retap count the same.
+ *
+ * A connection is counted once, in the row of its state at the end of the
+ * capture.  The filter selects connections: one matching frame is enough.
+ * In a single pass a selected connection can still change after its last
+ * matching frame (a filter on SYNs, say), so a second listener with no
+ * filter follows every tcpwave frame and re-files connections already
+ * selected.
+ */
+#define WS_LOG_DOMAIN "tcpwave"
+
+#include <wireshark.h>
+
+#include <epan/address.h>
+#include <epan/packet.h>
+#include <epan/stat_tap_ui.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+
+#include "tcpwave.h"
+#include "tw_table.h"
+
+/* ---- Shared: which connections a table has selected ---- */
+
+struct selection {
+    gboolean active;            /* a table is open and counting */
+    stat_tap_table *table;
+    struct tw_table entries;    /* struct entry, by tcp.stream */
+    void (*update)(guint32 stream, struct selection *sel, packet_info *pinfo, const struct tcpwave_rec *rec);
+};
+
+struct entry {
+    guint32 row;        /* table row + 1; 0: not in the table yet */
+    guint32 signature;  /* what the row last showed of the connection */
+    guint8 has_duration;
+};
+
+static struct selection outcome_sel, conv_sel;
+
+/* The listener with no filter: re-files selected connections when a later
+ * frame (which may not match the filter) changed them. */
+static tap_packet_status follow_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
+                                       const void *data, tap_flags_t flags _U_)
+{
+    const struct tcpwave_tap_info *info = data;
+    struct selection *sels[2] = {&outcome_sel, &conv_sel};
+    tap_packet_status status = TAP_PACKET_DONT_REDRAW;
+
+    for (int i = 0; i < 2; i++) {
+        const struct entry *e = sels[i]->active ? tw_table_get(&sels[i]->entries, info->rec.stream) : NULL;
+        if (e && e->row) {
+            sels[i]->update(info->rec.stream, sels[i], pinfo, &info->rec);
+            status = TAP_PACKET_REDRAW;
+        }
+    }
+    return status;
+}
+
+static void start_following(struct selection *sel, stat_tap_table *table)
+{
+    static gboolean registered;
+    static int follower_data;
+
+    tw_table_clear(&sel->entries);
+    sel->table = table;
+    sel->active = TRUE;
+    if (!registered) {
+        GString *err = register_tap_listener("tcpwave", &follower_data, NULL, TL_REQUIRES_NOTHING, NULL,
+                                             follow_packet, NULL, NULL);
+        if (err) {
+            ws_warning("tcpwave: cannot follow connections: %s", err->str);
+            g_string_free(err, TRUE);
+            return;
+        }
+        registered = TRUE;
+    }
+}
+
+static void stop_following(struct selection *sel)
+{
+    sel->active = FALSE;
+    sel->table = NULL;
+    tw_table_clear(&sel->entries);
+}
+
+static void set_uint(stat_tap_table *t, guint row, guint col, guint value)
+{
+    stat_tap_table_item_type *item = stat_tap_get_field_data(t, row, col);
+    item->value.uint_value = value;
+    stat_tap_set_field_data(t, row, col, item);
+}
+
+static void set_float(stat_tap_table *t, guint row, guint col, double value)
+{
+    stat_tap_table_item_type *item = stat_tap_get_field_data(t, row, col);
+    item->value.float_value = value;
+    stat_tap_set_field_data(t, row, col, item);
+}
+
+/* String cells either point at static text or own a g_strdup'ed copy
+ * (the columns listed in each table's owned_columns). */
+static void set_string(stat_tap_table *t, guint row, guint col, const char *value, gboolean owned)
+{
+    stat_tap_table_item_type *item = stat_tap_get_field_data(t, row, col);
+    if (owned) {
+        g_free((char *)item->value.string_value);
+        value = g_strdup(value);
+    }
+    item->value.string_value = value;
+    stat_tap_set_field_data(t, row, col, item);
+}
+
+static const char *format_ms(char *buf, size_t size, gboolean known, double ms)
+{
+    if (!known)
+        return "-";
+    snprintf(buf, size, "%.3f", ms);
+    return buf;
+}
+
+/* ---- tcpwave,stat: one row per outcome ---- */
+
+enum { OC_OUTCOME, OC_CONNECTIONS, OC_SHARE, OC_BY_CLIENT, OC_BY_SERVER, OC_MEAN_MS, OC_MAX_MS, OC_COUNT };
+
+static stat_tap_table_item outcome_fields[OC_COUNT] = {
+    [OC_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-33s"},
+    [OC_CONNECTIONS] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Connections", "%11u"},
+    [OC_SHARE] = {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Share (%)", "%9.1f"},
+    [OC_BY_CLIENT] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Closed by client", "%16u"},
+    [OC_BY_SERVER] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Closed by server", "%16u"},
+    [OC_MEAN_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Mean close (ms)", "%15s"},
+    [OC_MAX_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Max close (ms)", "%14s"},
+};
+
+static struct {
+    guint connections[TW_OUT_COUNT];
+    guint by_side[TW_OUT_COUNT][3]; /* [enum tw_side] */
+    double duration_sum[TW_OUT_COUNT];
+    guint durations[TW_OUT_COUNT];
+    double duration_max[TW_OUT_COUNT];
+    guint total;
+} outcomes;
+
+static void outcome_show_row(stat_tap_table *t, unsigned row)
+{
+    char mean[32], max[32];
+    gboolean timed = outcomes.durations[row] > 0;
+
+    set_uint(t, row, OC_CONNECTIONS, outcomes.connections[row]);
+    set_uint(t, row, OC_BY_CLIENT, outcomes.by_side[row][TW_SIDE_CLIENT]);
+    set_uint(t, row, OC_BY_SERVER, outcomes.by_side[row][TW_SIDE_SERVER]);
+    set_string(t, row, OC_MEAN_MS,
+               format_ms(mean, sizeof mean, timed, timed ? outcomes.duration_sum[row] / outcomes.durations[row] : 0),
+               TRUE);
+    set_string(t, row, OC_MAX_MS, format_ms(max, sizeof max, timed, outcomes.duration_max[row]), TRUE);
+}
+
+static void outcome_show_shares(stat_tap_table *t)
+{
+    for (unsigned row = 0; row < TW_OUT_COUNT; row++)
+        set_float(t, row, OC_SHARE, outcomes.total ? 100.0 * outcomes.connections[row] / outcomes.total : 0.0);
+}
+
+static void outcome_update(guint32 stream, struct selection *sel, packet_info *pinfo _U_,
+                           const struct tcpwave_rec *rec _U_)
+{
+    const struct tw_conn *c = tcpwave_conn(stream);
+    struct entry *e = tw_table_at(&sel->entries, stream);
+    gint64 ns;
+
+    if (!c || !e)
+        return;
+    unsigned row = tw_conn_outcome(c);
+    unsigned side = c->close_initiator;
+    guint32 signature = row << 8 | side;
+    if (e->row && e->signature == signature)
+        return;
+    if (e->row) {
+        /* A connection moves only before its close completes, so it has
+         * no close duration to take along. */
+        unsigned old = e->row - 1;
+        outcomes.connections[old]--;
+        outcomes.by_side[old][(e->signature & 0xff) % 3]--;
+        outcome_show_row(sel->table, old);
+    } else {
+        outcomes.total++;
+    }
+    e->row = row + 1;
+    e->signature = signature;
+    outcomes.connections[row]++;
+    outcomes.by_side[row][side % 3]++;
+    if (!e->has_duration && c->close_type != TW_CLOSE_RESET &&
+        tw_conn_interval(c, TW_LINK_FIN1, TW_LINK_FINAL_ACK, &ns)) {
+        double ms = ns / 1e6;
+        e->has_duration = 1;
+        outcomes.durations[row]++;
+        outcomes.duration_sum[row] += ms;
+        if (ms > outcomes.duration_max[row])
+            outcomes.duration_max[row] = ms;
+    }
+    outcome_show_row(sel->table, row);
+    outcome_show_shares(sel->table);
+}
+
+static tap_packet_status outcome_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
+                                        const void *data, tap_flags_t flags _U_)
+{
+    const struct tcpwave_tap_info *info = data;
+    if (!outcome_sel.active)
+        return TAP_PACKET_DONT_REDRAW;
+    outcome_sel.update(info->rec.stream, &outcome_sel, pinfo, &info->rec);
+    return TAP_PACKET_REDRAW;
+}
+
+static void outcome_reset(stat_tap_table *table)
+{
+    memset(&outcomes, 0, sizeof outcomes);
+    for (unsigned row = 0; row < table->num_elements; row++) {
+        outcome_show_row(table, row);
+        set_float(table, row, OC_SHARE, 0.0);
+    }
+    start_following(&outcome_sel, table);
+}
+
+static void outcome_init(stat_tap_table_ui *ui)
+{
+    const char *title = "Connection outcomes";
+    stat_tap_table *table = stat_tap_find_table(ui, title);
+
+    if (!table) {
+        table = stat_tap_init_table(title, OC_COUNT, 0, NULL);
+        stat_tap_add_table(ui, table);
+        for (unsigned row = 0; row < TW_OUT_COUNT; row++) {
+            stat_tap_table_item_type items[OC_COUNT] = {0};
+            for (int col = 0; col < OC_COUNT; col++)
+                items[col].type = outcome_fields[col].type;
+            items[OC_OUTCOME].value.string_value = tw_outcome_name(row);
+            items[OC_MEAN_MS].value.string_value = g_strdup("-");
+            items[OC_MAX_MS].value.string_value = g_strdup("-");
+            stat_tap_init_table_row(table, row, OC_COUNT, items);
+        }
+    }
+    outcome_reset(table);
+}
+
+static void outcome_free_item(stat_tap_table *table _U_, guint row _U_, guint column,
+                              stat_tap_table_item_type *field_data)
+{
+    if (column == OC_MEAN_MS || column == OC_MAX_MS) {
+        g_free((char *)field_data->value.string_value);
+        field_data->value.string_value = NULL;
+    }
+    if (row == 0 && column == 0)
+        stop_following(&outcome_sel);
+}
+
+/* ---- tcpwave,conv: one row per connection ---- */
+
+enum {
+    CV_STREAM,
+    CV_CLIENT,
+    CV_SERVER,
+    CV_HANDSHAKE,
+    CV_OUTCOME,
+    CV_INITIATOR,
+    CV_CLIENT_STATE,
+    CV_SERVER_STATE,
+    CV_RTT_MS,
+    CV_CLOSE_MS,
+    CV_COUNT
+};
+
+static stat_tap_table_item conv_fields[CV_COUNT] = {
+    [CV_STREAM] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%6u"},
+    [CV_CLIENT] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%-22s"},
+    [CV_SERVER] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%-22s"},
+    [CV_HANDSHAKE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Handshake", "%-10s"},
+    [CV_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-33s"},
+    [CV_INITIATOR] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed by", "%-9s"},
+    [CV_CLIENT_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client state", "%-12s"},
+    [CV_SERVER_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server state", "%-12s"},
+    [CV_RTT_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Handshake (ms)", "%14s"},
+    [CV_CLOSE_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Close (ms)", "%10s"},
+};
+
+static gboolean conv_owned(guint col)
+{
+    return col == CV_CLIENT || col == CV_SERVER || col == CV_RTT_MS || col == CV_CLOSE_MS;
+}
+
+static const char *handshake_name(const struct tw_conn *c)
+{
+    if (c->flags & TW_CONN_MIDSTREAM)
+        return "not seen";
+    return (c->flags & TW_CONN_HANDSHAKE) ? "complete" : "incomplete";
+}
+
+static char *endpoint_str(const address *addr, guint32 port)
+{
+    char *a = address_to_str(NULL, addr);
+    char *s = addr->type == AT_IPv6 ? g_strdup_printf("[%s]:%u", a, port) : g_strdup_printf("%s:%u", a, port);
+    wmem_free(NULL, a);
+    return s;
+}
+
+static void conv_update(guint32 stream, struct selection *sel, packet_info *pinfo, const struct tcpwave_rec *rec)
+{
+    const struct tw_conn *c = tcpwave_conn(stream);
+    struct entry *e = tw_table_at(&sel->entries, stream);
+    stat_tap_table *t = sel->table;
+    char buf[32];
+    gint64 ns;
+
+    if (!c || !e)
+        return;
+    if (!e->row) {
+        stat_tap_table_item_type items[CV_COUNT] = {0};
+        guint row = t->num_elements;
+        gboolean src_is_server = rec->from_server;
+        char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
+        char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
+
+        for (int col = 0; col < CV_COUNT; col++) {
+            items[col].type = conv_fields[col].type;
+            items[col].value.string_value = conv_owned(col) ? g_strdup("-") : "-";
+        }
+        items[CV_STREAM].value.uint_value = stream;
+        stat_tap_init_table_row(t, row, CV_COUNT, items);
+        set_string(t, row, CV_CLIENT, src_is_server ? dst : src, TRUE);
+        set_string(t, row, CV_SERVER, src_is_server ? src : dst, TRUE);
+        g_free(src);
+        g_free(dst);
+        e->row = row + 1;
+        e->signature = G_MAXUINT32;
+    }
+    guint32 signature = (guint32)tw_conn_outcome(c) | c->ep[TW_C].state << 4 | c->ep[TW_S].state << 8 |
+                        c->close_initiator << 12 | (c->flags & TW_CONN_HANDSHAKE ? 1u << 14 : 0) |
+                        (c->frames[TW_LINK_FINAL_ACK] ? 1u << 15 : 0);
+    if (signature == e->signature)
+        return;
+    e->signature = signature;
+    guint row = e->row - 1;
+    set_string(t, row, CV_HANDSHAKE, handshake_name(c), FALSE);
+    set_string(t, row, CV_OUTCOME, tw_outcome_name(tw_conn_outcome(c)), FALSE);
+    set_string(t, row, CV_INITIATOR, c->close_initiator ? tw_side_name(c->close_initiator) : "-", FALSE);
+    set_string(t, row, CV_CLIENT_STATE, tw_state_name(c->ep[TW_C].state), FALSE);
+    set_string(t, row, CV_SERVER_STATE, tw_state_name(c->ep[TW_S].state), FALSE);
+    gboolean known = tw_conn_interval(c, TW_LINK_SYN, TW_LINK_HS_ACK, &ns);
+    set_string(t, row, CV_RTT_MS, format_ms(buf, sizeof buf, known, known ? ns / 1e6 : 0), TRUE);
+    known = tw_conn_interval(c, TW_LINK_FIN1, TW_LINK_FINAL_ACK, &ns);
+    set_string(t, row, CV_CLOSE_MS, format_ms(buf, sizeof buf, known, known ? ns / 1e6 : 0), TRUE);
+}
+
+static tap_packet_status conv_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
+                                     const void *data, tap_flags_t flags _U_)
+{
+    const struct tcpwave_tap_info *info = data;
+    if (!conv_sel.active)
+        return TAP_PACKET_DONT_REDRAW;
+    conv_sel.update(info->rec.stream, &conv_sel, pinfo, &info->rec);
+    return TAP_PACKET_REDRAW;
+}
+
+static void conv_free_item(stat_tap_table *table _U_, guint row, guint column, stat_tap_table_item_type *field_data)
+{
+    if (conv_owned(column)) {
+        g_free((char *)field_data->value.string_value);
+        field_data->value.string_value = NULL;
+    }
+    if (row == 0 && column == 0)
+        stop_following(&conv_sel);
+}
+
+/* Rows are connections: a reset empties the table. */
+static void conv_reset(stat_tap_table *table)
+{
+    for (guint row = 0; row < table->num_elements; row++)
+        for (guint col = 0; col < CV_COUNT; col++)
+            conv_free_item(table, row, col, stat_tap_get_field_data(table, row, col));
+    for (guint row = 0; row < table->num_elements; row++)
+        g_free(table->elements[row]);
+    table->num_elements = 0;
+    start_following(&conv_sel, table);
+}
+
+static void conv_init(stat_tap_table_ui *ui)
+{
+    const char *title = "Connections";
+    stat_tap_table *table = stat_tap_find_table(ui, title);
+
+    if (!table) {
+        table = stat_tap_init_table(title, CV_COUNT, 0, NULL);
+        stat_tap_add_table(ui, table);
+    }
+    conv_reset(table);
+}
+
+/* ---- tcpwave,ladder: the textbook figure, one per connection ---- */
+
+struct ladder_line {
+    guint32 frame;
+    gint64 time_ns;
+    guint32 skipped;     /* data/ACK segments summarised before this line */
+    guint32 skipped_rtx; /* of which retransmissions */
+    struct tcpwave_rec rec;
+};
+
+struct ladder_conn {
+    char *client, *server;
+    GArray *lines; /* struct ladder_line */
+    guint32 skipped, skipped_rtx;
+};
+
+struct ladder {
+    char *filter;
+    struct tw_table conns; /* struct ladder_conn, by tcp.stream */
+};
+
+/* Roles that get a line of their own; the rest are summarised. */
+static gboolean ladder_worth_a_line(const struct tcpwave_rec *rec)
+{
+    switch (rec->v.role) {
+    case TW_ROLE_DATA:
+    case TW_ROLE_ACK:
+    case TW_ROLE_KEEPALIVE: return FALSE;
+    case TW_ROLE_RETRANS: return tw_step_kind(rec->v.step) != TW_STEP_NONE || (rec->tcp_flags & TW_TH_RST);
+    default: return TRUE;
+    }
+}
+
+static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
+                                       const void *data, tap_flags_t flags _U_)
+{
+    struct ladder *ladder = tapdata;
+    const struct tcpwave_rec *rec = &((const struct tcpwave_tap_info *)data)->rec;
+    struct ladder_conn *lc = tw_table_at(&ladder->conns, rec->stream);
+
+    if (!lc)
+        return TAP_PACKET_FAILED;
+    if (!lc->lines) {
+        char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
+        char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
+        lc->client = rec->from_server ? dst : src;
+        lc->server = rec->from_server ? src : dst;
+        lc->lines = g_array_new(FALSE, FALSE, sizeof(struct ladder_line));
+    }
+    if (!ladder_worth_a_line(rec)) {
+        lc->skipped++;
+        lc->skipped_rtx += rec->v.role == TW_ROLE_RETRANS;
+        return TAP_PACKET_DONT_REDRAW;
+    }
+    struct ladder_line line = {
+        .frame = pinfo->num,
+        .time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs,
+        .skipped = lc->skipped,
+        .skipped_rtx = lc->skipped_rtx,
+        .rec = *rec,
+    };
+    g_array_append_val(lc->lines, line);
+    lc->skipped = lc->skipped_rtx = 0;
+    return TAP_PACKET_REDRAW;
+}
+
+static void flags_str(char *buf, size_t size, guint8 flags)
+{
+    static const struct {
+        guint8 bit;
+        const char *name;
+    } names[] = {{0x02, "SYN"}, {0x01, "FIN"}, {0x04, "RST"}, {0x08, "PSH"},
+                 {0x10, "ACK"}, {0x20, "URG"}, {0x40, "ECE"}, {0x80, "CWR"}};
+    buf[0] = '\0';
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (!(flags & names[i].bit))
+            continue;
+        if (buf[0])
+            g_strlcat(buf, ",", size);
+        g_strlcat(buf, names[i].name, size);
+    }
+    if (!buf[0])
+        g_strlcpy(buf, "none", size);
+}
+
+#define ARROW_WIDTH 34
+
+/* "--- SYN,ACK ----------->" or "<----------- SYN,ACK ---" */
+static void arrow(char *buf, size_t size, const char *label, gboolean to_server)
+{
+    size_t len = strlen(label), fill = len + 7 < ARROW_WIDTH ? ARROW_WIDTH - len - 7 : 0;
+    if (to_server)
+        snprintf(buf, size, "--- %s %.*s>", label, (int)fill + 1,
+                 "--------------------------------------------------");
+    else
+        snprintf(buf, size, "<%.*s %s ---", (int)fill + 1,
+                 "--------------------------------------------------", label);
+}
+
+static void print_skipped(guint32 skipped, guint32 rtx)
+{
+    if (!skipped)
+        return;
+    printf("%22s %-12s   ... %u data/ACK segment%s", "", "", skipped, skipped == 1 ? "" : "s");
+    if (rtx)
+        printf(" (%u retransmission%s)", rtx, rtx == 1 ? "" : "s");
+    printf(" ...\n");
+}
+
+static void ladder_draw(void *tapdata)
+{
+    struct ladder *ladder = tapdata;
+
+    printf("\n===================================================================================================\n");
+    printf("TCP connection ladder (tcpwave)\nFilter: %s\n", ladder->filter ? ladder->filter : "");
+    for (size_t stream = 0; stream < ladder->conns.count; stream++) {
+        const struct ladder_conn *lc = tw_table_get(&ladder->conns, stream);
+        const struct tw_conn *c = tcpwave_conn((guint32)stream);
+        if (!lc || !lc->lines || !c)
+            continue;
+        printf("\nStream %zu: client %s  <->  server %s  [%s]%s\n", stream, lc->client, lc->server,
+               tw_outcome_name(tw_conn_outcome(c)),
+               (c->flags & TW_CONN_MIDSTREAM) ? "  (sides guessed: capture started mid-connection)" : "");
+        printf("%7s %14s %-12s   %-*s   %-12s %s\n", "frame", "time (s)", "client", ARROW_WIDTH, "", "server",
+               "step");
+        gint64 t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time_ns : 0;
+        for (guint i = 0; i < lc->lines->len; i++) {
+            const struct ladder_line *l = &g_array_index(lc->lines, struct ladder_line, i);
+            const struct tw_verdict *v = &l->rec.v;
+            char flags[48], label[80], line[160], step[24] = "";
+
+            print_skipped(l->skipped, l->skipped_rtx);
+            flags_str(flags, sizeof flags, l->rec.tcp_flags);
+            if (v->role == TW_ROLE_RETRANS || v->role == TW_ROLE_OTHER)
+                snprintf(label, sizeof label, "%s (%s)", flags, v->role == TW_ROLE_RETRANS ? "again" : "unexpected");
+            else
+                g_strlcpy(label, flags, sizeof label);
+            arrow(line, sizeof line, label, !l->rec.from_server);
+            if (tw_step_kind(v->step) == TW_STEP_HANDSHAKE)
+                snprintf(step, sizeof step, "handshake %u/3", tw_step_num(v->step));
+            else if (tw_step_kind(v->step) == TW_STEP_CLOSE && c->close_total)
+                snprintf(step, sizeof step, "close %u/%u", tw_step_num(v->step), c->close_total);
+            else if (tw_step_kind(v->step) == TW_STEP_CLOSE)
+                snprintf(step, sizeof step, "close %u/?", tw_step_num(v->step));
+            gint64 rel = l->time_ns - t0;
+            printf("%7u %14.6f %-12s   %-*s   %-12s %s%s%s\n", l->frame, rel / 1e9, tw_state_name(v->next[TW_C]),
+                   ARROW_WIDTH, line, tw_state_name(v->next[TW_S]), step, step[0] ? "  " : "",
+                   tw_role_name(v->role));
+        }
+        print_skipped(lc->skipped, lc->skipped_rtx);
+    }
+    printf("===================================================================================================\n");
+}
+
+static void ladder_finish(void *tapdata)
+{
+    struct ladder *ladder = tapdata;
+    for (size_t i = 0; i < ladder->conns.count; i++) {
+        struct ladder_conn *lc = tw_table_get(&ladder->conns, i);
+        if (lc->lines)
+            g_array_free(lc->lines, TRUE);
+        g_free(lc->client);
+        g_free(lc->server);
+    }
+    tw_table_clear(&ladder->conns);
+    g_free(ladder->filter);
+    g_free(ladder);
+}
+
+static void ladder_init(const char *opt_arg, void *userdata _U_)
+{
+    const char *prefix = "tcpwave,ladder";
+    struct ladder *ladder = g_new0(struct ladder, 1);
+    GString *err;
+
+    ladder->conns = (struct tw_table)TW_TABLE_INIT(struct ladder_conn);
+    if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
+        ladder->filter = g_strdup(opt_arg + strlen(prefix) + 1);
+    err = register_tap_listener("tcpwave", ladder, ladder->filter, TL_REQUIRES_NOTHING, NULL, ladder_packet,
+                                ladder_draw, ladder_finish);
+    if (err) {
+        fprintf(stderr, "tshark: Couldn't register tcpwave,ladder tap: %s\n", err->str);
+        g_string_free(err, TRUE);
+        exit(1);
+    }
+}
+
+/* ---- Registration ---- */
+
+void tcpwave_stat_register(void)
+{
+    static stat_tap_table_ui outcome_ui = {
+        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
+        .title = "TCP Connection Closes (tcpwave)",
+        .tap_name = "tcpwave",
+        .cli_string = "tcpwave,stat",
+        .stat_tap_init_cb = outcome_init,
+        .packet_func = outcome_packet,
+        .stat_tap_reset_table_cb = outcome_reset,
+        .stat_tap_free_table_item_cb = outcome_free_item,
+        .nfields = OC_COUNT,
+        .fields = outcome_fields,
+    };
+    static stat_tap_table_ui conv_ui = {
+        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
+        .title = "TCP Connection Lifecycles (tcpwave)",
+        .tap_name = "tcpwave",
+        .cli_string = "tcpwave,conv",
+        .stat_tap_init_cb = conv_init,
+        .packet_func = conv_packet,
+        .stat_tap_reset_table_cb = conv_reset,
+        .stat_tap_free_table_item_cb = conv_free_item,
+        .nfields = CV_COUNT,
+        .fields = conv_fields,
+    };
+    static stat_tap_ui ladder_ui = {
+        .group = REGISTER_STAT_GROUP_GENERIC,
+        .title = "TCP connection ladder (tcpwave)",
+        .cli_string = "tcpwave,ladder",
+        .tap_init_cb = ladder_init,
+    };
+
+    outcome_sel.entries = (struct tw_table)TW_TABLE_INIT(struct entry);
+    outcome_sel.update = outcome_update;
+    conv_sel.entries = (struct tw_table)TW_TABLE_INIT(struct entry);
+    conv_sel.update = conv_update;
+    register_stat_tap_table_ui(&outcome_ui);
+    register_stat_tap_table_ui(&conv_ui);
+    register_stat_tap_ui(&ladder_ui, NULL);
+}

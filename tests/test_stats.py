@@ -1,0 +1,209 @@
+"""tshark -z tcpwave,stat / conv / ladder against connections whose ending is
+known independently: tests/expected/outcomes.tsv, written by hand from how
+each capture was made.  Small captures for the edge cases (empty, no TCP,
+mid-stream only) are cut from the fixtures with editcap or written inline."""
+import collections
+import os
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import EXPECTED, PCAPS
+
+OUTCOMES = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
+            "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
+EXTRA = {"tcp-in-gtp": ("-d", "tcp.port==2152,gtp")}
+
+
+def known_outcomes():
+    by_capture = collections.defaultdict(list)
+    for line in (EXPECTED / "outcomes.tsv").read_text().splitlines():
+        if line.startswith("#") or line.startswith("capture\t") or not line.strip():
+            continue
+        capture, stream, outcome, initiator, close_ms = line.split("\t")
+        by_capture[capture].append((int(stream), outcome, initiator, close_ms))
+    return by_capture
+
+
+KNOWN = known_outcomes()
+
+
+def table(output, title):
+    """Rows of a stat_tap_table as printed by tshark: lists of cells."""
+    lines = output.splitlines()
+    start = lines.index(title) + 1
+    rows = []
+    for line in lines[start:]:
+        if line.startswith("====="):
+            break
+        rows.append([cell.strip() for cell in line.split("|")[:-1]])
+    return rows
+
+
+def stat(tshark, pcap, *args):
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
+    return {row[0]: row[1:] for row in table(out, "Connection outcomes")}
+
+
+def conv(tshark, pcap, *args):
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
+    return {int(row[0]): row[1:] for row in table(out, "Connections")}
+
+
+@pytest.mark.parametrize("capture", sorted(KNOWN), ids=str)
+@pytest.mark.parametrize("two_pass", [False, True], ids=["one-pass", "two-pass"])
+def test_stat_counts_each_connection_in_its_outcome(tshark, capture, two_pass):
+    pcap = PCAPS / f"{capture}.pcap"
+    rows = stat(tshark, pcap, "-z", "tcpwave,stat", *(["-2"] if two_pass else []))
+    assert list(rows) == OUTCOMES
+    want = collections.Counter(o for _, o, _, _ in KNOWN[capture])
+    by_client = collections.Counter(o for _, o, i, _ in KNOWN[capture] if i == "client")
+    by_server = collections.Counter(o for _, o, i, _ in KNOWN[capture] if i == "server")
+    total = sum(want.values())
+    for outcome, cells in rows.items():
+        connections, share, client, server, mean, maxi = cells
+        assert int(connections) == want[outcome], outcome
+        assert float(share) == pytest.approx(100.0 * want[outcome] / total, abs=0.05), outcome
+        assert (int(client), int(server)) == (by_client[outcome], by_server[outcome]), outcome
+    for _, outcome, _, close_ms in KNOWN[capture]:
+        if close_ms != "-":
+            assert float(rows[outcome][4]) == pytest.approx(float(close_ms), abs=0.001)
+            assert float(rows[outcome][5]) == pytest.approx(float(close_ms), abs=0.001)
+
+
+@pytest.mark.parametrize("capture", sorted(KNOWN), ids=str)
+def test_conv_row_per_connection(tshark, capture):
+    rows = conv(tshark, PCAPS / f"{capture}.pcap", "-z", "tcpwave,conv")
+    assert sorted(rows) == sorted(s for s, _, _, _ in KNOWN[capture])
+    for stream, outcome, initiator, close_ms in KNOWN[capture]:
+        client, server, handshake, got_outcome, got_initiator = rows[stream][:5]
+        assert got_outcome == outcome
+        assert got_initiator == initiator
+        if close_ms != "-":
+            assert float(rows[stream][8]) == pytest.approx(float(close_ms), abs=0.001)
+
+
+def test_conv_addresses_and_final_states_seed(tshark):
+    """Seed listing 2: client port 25541, server port 12456; the server
+    closed first, so it holds TIME_WAIT and the client is CLOSED."""
+    rows = conv(tshark, PCAPS / "seed" / "seed-three-way.pcap", "-z", "tcpwave,conv")
+    assert rows[0][:7] == ["127.0.0.1:25541", "127.0.0.1:12456", "complete", "Three-way close (FIN+ACK merged)",
+                           "server", "CLOSED", "TIME_WAIT"]
+
+
+def test_conv_ipv6_addresses_bracketed(tshark):
+    rows = conv(tshark, PCAPS / "kernel" / "ipv6_close.pcap", "-z", "tcpwave,conv")
+    assert rows[0][0].startswith("[fd77::1]:") and rows[0][1] == "[fd77::2]:8000"
+
+
+def test_filter_selects_connections_counted_at_their_end(tshark):
+    """time-wait-reuse holds a four-way close (stream 0) then a three-way
+    close (stream 1).  A filter matching only SYNs still counts each
+    connection where it ends, in a single pass too."""
+    pcap = PCAPS / "crafted" / "time-wait-reuse.pcap"
+    for args in ([], ["-2"]):
+        rows = stat(tshark, pcap, "-z", "tcpwave,stat,tcp.flags.syn==1 && tcp.flags.ack==0", *args)
+        assert rows["Four-way close"][0] == "1" and rows["Three-way close (FIN+ACK merged)"][0] == "1"
+        assert rows["Handshake incomplete"][0] == "0"
+        rows = stat(tshark, pcap, "-z", "tcpwave,stat,tcp.stream==1", *args)
+        assert rows["Four-way close"][0] == "0" and rows["Three-way close (FIN+ACK merged)"][0] == "1"
+        rows = stat(tshark, pcap, "-z", "tcpwave,stat,tcpwave.close.type==four-way", *args)
+        assert rows["Four-way close"][0] == "1" and rows["Three-way close (FIN+ACK merged)"][0] == "0"
+
+
+def test_invalid_filter_is_a_clear_error(tshark):
+    p = tshark.run("-q", "-r", PCAPS / "seed" / "seed-three-way.pcap", "-z", "tcpwave,stat,tcp.port==",
+                   check=False)
+    assert p.returncode != 0
+    assert 'Filter "tcp.port==" is invalid' in p.stderr
+    p = tshark.run("-q", "-r", PCAPS / "seed" / "seed-three-way.pcap", "-z", "tcpwave,ladder,nonsense.field==1",
+                   check=False)
+    assert p.returncode != 0 and "tcpwave,ladder" in p.stderr
+
+
+def write_pcap(path, frames=()):
+    """A classic pcap (Ethernet) holding the given raw frames."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, frame in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(frame), len(frame)) + frame)
+    os.chmod(path, 0o644)
+
+
+@pytest.fixture
+def tmpdir_nobody():
+    with tempfile.TemporaryDirectory(prefix="tcpwave-test-") as d:
+        os.chmod(d, 0o755)
+        yield Path(d)
+
+
+def test_empty_capture_counts_nothing(tshark, tmpdir_nobody):
+    pcap = tmpdir_nobody / "empty.pcap"
+    write_pcap(pcap)
+    rows = stat(tshark, pcap, "-z", "tcpwave,stat")
+    assert [cells[0] for cells in rows.values()] == ["0"] * len(OUTCOMES)
+    assert conv(tshark, pcap, "-z", "tcpwave,conv") == {}
+
+
+def test_capture_without_tcp_counts_nothing(tshark, tmpdir_nobody):
+    """One UDP datagram (IPv4, checksum 0 = none) and one ARP request."""
+    ip_udp = bytes.fromhex("4500001c00010000401100000a0000010a000002") + bytes.fromhex("303900350008" "0000")
+    eth_ip = bytes(6) + bytes.fromhex("020000000001") + b"\x08\x00" + ip_udp
+    arp = b"\xff" * 6 + bytes.fromhex("020000000001") + b"\x08\x06" + bytes.fromhex(
+        "0001080006040001020000000001" "0a000001" "000000000000" "0a000002")
+    pcap = tmpdir_nobody / "no-tcp.pcap"
+    write_pcap(pcap, [eth_ip, arp])
+    rows = stat(tshark, pcap, "-z", "tcpwave,stat")
+    assert [cells[0] for cells in rows.values()] == ["0"] * len(OUTCOMES)
+    assert "tcpwave" not in tshark.run("-r", pcap, "-V").stdout
+
+
+def test_midstream_only_is_no_handshake_seen(tshark, tmpdir_nobody):
+    """Frames 4-5 of the kernel four-way close (data and its ACK): no SYN, no
+    FIN, so the connection was open before and after the capture."""
+    pcap = tmpdir_nobody / "midstream.pcap"
+    subprocess.run(["editcap", "-r", PCAPS / "kernel" / "four_way_close.pcap", pcap, "4-5"], check=True)
+    pcap.chmod(0o644)
+    rows = stat(tshark, pcap, "-z", "tcpwave,stat")
+    assert rows["No handshake seen"][0] == "1"
+    assert sum(int(c[0]) for c in rows.values()) == 1
+    assert conv(tshark, pcap, "-z", "tcpwave,conv")[0][2] == "not seen"
+
+
+def test_ladder_seed_four_way(tshark):
+    """The textbook figure of seed listing 1: handshake and close lines with
+    both states, the two data segments summarised."""
+    out = tshark.run("-q", "-r", PCAPS / "seed" / "seed-four-way.pcap", "-z", "tcpwave,ladder").stdout
+    lines = [l for l in out.splitlines() if l.strip()]
+    body = lines[lines.index(next(l for l in lines if l.startswith("Stream 0:"))) + 2:-1]
+    assert "client 127.0.0.1:27749" in out and "server 127.0.0.1:12456" in out and "[Four-way close]" in out
+    expected = [("1", "SYN_SENT", "SYN", "-->", "SYN_RECV", "handshake 1/3"),
+                ("2", "ESTABLISHED", "SYN,ACK", "<--", "SYN_RECV", "handshake 2/3"),
+                ("3", "ESTABLISHED", "ACK", "-->", "ESTABLISHED", "handshake 3/3"),
+                (None, "... 2 data/ACK segments ..."),
+                ("6", "FIN_WAIT1", "FIN,ACK", "-->", "CLOSE_WAIT", "close 1/4"),
+                ("7", "FIN_WAIT2", "ACK", "<--", "CLOSE_WAIT", "close 2/4"),
+                ("8", "TIME_WAIT", "FIN,ACK", "<--", "LAST_ACK", "close 3/4"),
+                ("9", "TIME_WAIT", "ACK", "-->", "CLOSED", "close 4/4")]
+    assert len(body) == len(expected), body
+    for line, want in zip(body, expected):
+        if want[0] is None:
+            assert want[1] in line
+            continue
+        frame, client, flags, direction, server, step = want
+        words = line.split()
+        assert words[0] == frame and words[2] == client and server in words and step in line
+        arrow = line[line.index(client) + len(client):line.index(server, line.index(client) + len(client))]
+        assert f" {flags} " in arrow
+        assert (arrow.strip().endswith(">") if direction == "-->" else arrow.strip().startswith("<")), line
+
+
+def test_ladder_readable_with_retransmissions_and_reset(tshark):
+    out = tshark.run("-q", "-r", PCAPS / "crafted" / "lost-final-ack.pcap", "-z", "tcpwave,ladder").stdout
+    assert "(again)" in out and "retransmission" in out
+    out = tshark.run("-q", "-r", PCAPS / "crafted" / "reset-established.pcap", "-z", "tcpwave,ladder").stdout
+    rst = next(l for l in out.splitlines() if " RST" in l and "<" in l)
+    assert "CLOSED" in rst and rst.split()[0] == "7"
