@@ -532,7 +532,8 @@ void proto_register_tcpwave(void)
         {&ei_syn_missing, {"tcpwave.expert.syn_missing", PI_SEQUENCE, PI_NOTE,
                            "Capture starts at the SYN-ACK: the SYN was not captured", EXPFILL}},
         {&ei_time_backwards, {"tcpwave.expert.time_backwards", PI_SEQUENCE, PI_NOTE,
-                              "Timestamp earlier than the connection's previous segment: durations are not computed",
+                              "Timestamp earlier than the connection's previous segment: the capture's times are not "
+                              "monotonic, durations across this point are not computed when negative",
                               EXPFILL}},
         {&ei_icmp_quoted, {"tcpwave.expert.icmp_quoted", PI_SEQUENCE, PI_CHAT,
                            "TCP header quoted in an ICMP error: not a segment of the connection, states unchanged",

@@ -498,8 +498,7 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
         start(c, s, v);
     else if (s->time_ns < c->last_time)
         v->events |= TW_EV_TIME_BACKWARDS;
-    if (first || s->time_ns > c->last_time)
-        c->last_time = s->time_ns;
+    c->last_time = s->time_ns;
 
     enum tw_end x = tw_conn_end_of(c, s->src_key, s->sport);
     enum tw_end y = (enum tw_end)(x ^ 1);

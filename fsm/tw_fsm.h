@@ -202,7 +202,7 @@ enum {
 struct tw_conn {
     struct tw_endpoint ep[2];
     int64_t times[TW_LINK_COUNT];
-    int64_t last_time;
+    int64_t last_time;              /* time of the previous segment */
     uint32_t frames[TW_LINK_COUNT]; /* 0: not seen */
     uint32_t first_key;             /* src_key and port of the first sender */
     uint16_t first_port;

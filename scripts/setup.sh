@@ -10,10 +10,6 @@ if [ "$(id -u)" -ne 0 ]; then sudo cmake --install build; else cmake --install b
 echo
 tshark -G plugins | grep tcpwave
 echo
-echo "== pcaps/seed/seed-three-way.pcap (the seed's second listing), tshark -2:"
-tshark -r pcaps/seed/seed-three-way.pcap -2 -o tcpwave.info_column:TRUE -T fields -E header=y \
-    -e frame.number -e tcp.srcport -e tcp.dstport -e tcp.flags.str \
-    -e tcpwave.role -e tcpwave.step -e tcpwave.state.client -e tcpwave.state.server -e tcpwave.close.type \
-    | sed 's/\t/  /g'
-echo
-tshark -r pcaps/seed/seed-three-way.pcap -2 -o tcpwave.info_column:TRUE
+echo "== pcaps/seed/seed-three-way.pcap (the seed's second listing): Info column with tcpwave's step and states"
+tshark -r pcaps/seed/seed-three-way.pcap -2 -o tcpwave.info_column:TRUE 2>/dev/null
+tshark -r pcaps/seed/seed-three-way.pcap -q -z tcpwave,ladder 2>/dev/null

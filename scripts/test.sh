@@ -1,10 +1,12 @@
 #!/bin/sh
-# The whole suite: build (warnings are errors), unit tests, tshark integration
-# tests; then the same again with AddressSanitizer and UBSan.
-# Run scripts/setup-deps.sh first on a fresh machine (scripts/ci.sh does both).
+# The whole suite, from a fresh Debian 12 machine: install the packages,
+# build (warnings are errors), unit tests, tshark integration tests; then the
+# same again with AddressSanitizer and UBSan.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+
+scripts/setup-deps.sh
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
