@@ -328,28 +328,24 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_conn 
         expert_add_info(pinfo, ti, &ei_time_backwards);
 }
 
-static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec)
+/* The subtree of one record; returns its top item. */
+static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec,
+                            const struct tw_conn *c, const char *step)
 {
-    const struct tw_conn *c = tw_table_get(&conns, rec->stream);
     proto_item *ti = proto_tree_add_item(tree, proto_tcpwave, tvb, 0, 0, ENC_NA);
     proto_tree *t = proto_item_add_subtree(ti, ett_tcpwave);
     const struct tw_verdict *v = &rec->v;
     unsigned kind = tw_step_kind(v->step);
-    char step[24] = "";
 
     proto_item_set_generated(ti);
     proto_item_set_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, rec->stream));
     if (rec->kind == TCPWAVE_REC_NO_MEMORY || !c)
-        return;
+        return ti;
     if (rec->kind != TCPWAVE_REC_SEGMENT) {
-        expert_add_info(pinfo, ti, rec->kind == TCPWAVE_REC_QUOTED ? &ei_icmp_quoted : &ei_truncated);
         proto_item_set_generated(proto_tree_add_uint(t, hf_state_client, tvb, 0, 0, v->next[TW_C]));
         proto_item_set_generated(proto_tree_add_uint(t, hf_state_server, tvb, 0, 0, v->next[TW_S]));
-        return;
+        return ti;
     }
-    if (kind != TW_STEP_NONE)
-        format_step(step, sizeof step, c, v->step);
-
     proto_item_set_generated(proto_tree_add_uint(t, hf_sender, tvb, 0, 0, v->sender));
     if (c->flags & TW_CONN_MIDSTREAM)
         proto_item_set_generated(proto_tree_add_boolean(t, hf_midstream, tvb, 0, 0, TRUE));
@@ -378,8 +374,28 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     }
     proto_item_append_text(ti, ": %s%s%s, client %s, server %s", tw_role_name(v->role), step[0] ? ", " : "", step,
                            tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
-    add_expert(pinfo, ti, c, rec);
+    return ti;
+}
 
+/* Everything shown for one record, on every pass.  With no tree (tshark
+ * -q with only taps), no item is built and no string formatted. */
+static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec)
+{
+    const struct tw_conn *c = tw_table_get(&conns, rec->stream);
+    const struct tw_verdict *v = &rec->v;
+    char step[24] = "";
+    proto_item *ti = NULL;
+
+    if (rec->kind == TCPWAVE_REC_SEGMENT && c && tw_step_kind(v->step) != TW_STEP_NONE && (tree || pref_info_column))
+        format_step(step, sizeof step, c, v->step);
+    if (tree)
+        ti = add_tree(tvb, pinfo, tree, rec, c, step);
+    if (rec->kind == TCPWAVE_REC_QUOTED || rec->kind == TCPWAVE_REC_TRUNCATED)
+        expert_add_info(pinfo, ti, rec->kind == TCPWAVE_REC_QUOTED ? &ei_icmp_quoted : &ei_truncated);
+    if (rec->kind != TCPWAVE_REC_SEGMENT || !c)
+        return;
+    if (v->events)
+        add_expert(pinfo, ti, c, rec);
     if (pref_info_column)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s client=%s server=%s]", tw_role_name(v->role),
                         step[0] ? " " : "", step, tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
