@@ -160,7 +160,10 @@ static guint32 endpoint_key(const field_info *addr, guint32 port)
 static gboolean reuses_time_wait(guint32 stream, guint32 key_a, guint32 key_b)
 {
     guint64 tuple = key_a < key_b ? (guint64)key_a << 32 | key_b : (guint64)key_b << 32 | key_a;
-    gpointer k = GSIZE_TO_POINTER((gsize)(tuple ^ (tuple >> 32) * (sizeof(gsize) < 8)));
+    gsize folded = (gsize)tuple;
+    if (sizeof(gsize) < sizeof(tuple))
+        folded ^= (gsize)(tuple >> 32); /* 32-bit pointers: keep both halves in the key */
+    gpointer k = GSIZE_TO_POINTER(folded);
     gpointer old = NULL;
     gboolean reuse = FALSE;
 
