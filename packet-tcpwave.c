@@ -55,7 +55,7 @@ static expert_field ei_time_backwards = EI_INIT;
 static expert_field ei_icmp_quoted = EI_INIT;
 static expert_field ei_truncated = EI_INIT;
 
-static gboolean pref_info_column = FALSE;
+static tw_pref_bool pref_info_column = FALSE;
 
 /* The other dissectors' fields tcpwave reads, resolved by name at handoff
  * and primed on the first pass through set_postdissector_wanted_hfids(). */

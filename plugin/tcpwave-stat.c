@@ -26,6 +26,7 @@
 #include <epan/to_str.h>
 
 #include "tcpwave.h"
+#include "tw_compat.h"
 #include "tw_table.h"
 
 /* ---- Shared: which connections a table has selected ---- */
@@ -572,7 +573,7 @@ static void ladder_finish(void *tapdata)
     g_free(ladder);
 }
 
-static void ladder_init(const char *opt_arg, void *userdata _U_)
+static gboolean ladder_start(const char *opt_arg, void *userdata _U_)
 {
     const char *prefix = "tcpwave,ladder";
     struct ladder *ladder = g_new0(struct ladder, 1);
@@ -586,9 +587,14 @@ static void ladder_init(const char *opt_arg, void *userdata _U_)
     if (err) {
         fprintf(stderr, "tshark: Couldn't register tcpwave,ladder tap: %s\n", err->str);
         g_string_free(err, TRUE);
-        exit(1);
+        g_free(ladder->filter);
+        g_free(ladder);
+        return FALSE;
     }
+    return TRUE;
 }
+
+TW_STAT_TAP_INIT(ladder_init, ladder_start)
 
 /* ---- Registration ---- */
 

@@ -1,23 +1,89 @@
 /* tw_compat.h - every difference between the Wireshark versions tcpwave
- * builds against, in one place.  The rest of the plugin uses these names and
- * never tests the version itself. */
+ * builds against (4.0, 4.2, 4.4, 4.6), in one place.  The rest of the plugin
+ * uses these names and never tests the version itself.
+ *
+ * Checked by building and running the whole suite against 4.0 (Debian 12),
+ * 4.4 (Debian 13) and 4.6 (Debian unstable): scripts/matrix.sh.  4.2 takes
+ * the branch of the release each change appeared in, as far as Wireshark's
+ * public sources tell; it was not compiled (no Debian suite ships it). */
 #ifndef TW_COMPAT_H
 #define TW_COMPAT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
 #include <epan/proto.h>
+#include <ws_symbol_export.h>
 #include <ws_version.h>
 
-/* Field, subtree and expert ids start unregistered. */
+/* Building against Wireshark major.minor or later. */
+#define TW_WS_AT_LEAST(major, minor)                                                                                \
+    (WIRESHARK_VERSION_MAJOR > (major) || (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
+
+/* Protocol, field and subtree ids before registration: -1 up to 4.4, 0 from
+ * 4.6 on (where expert.h's EI_INIT became {0, 0} too). */
+#if TW_WS_AT_LEAST(4, 6)
+#define TW_HF_INIT 0
+#define TW_ETT_INIT 0
+#else
 #define TW_HF_INIT (-1)
 #define TW_ETT_INIT (-1)
+#endif
 
 /* field_info.value: embedded in 4.0, a pointer from 4.2 on. */
-#if WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR < 2
-#define TW_FI_VALUE(fi) (&(fi)->value)
-#else
+#if TW_WS_AT_LEAST(4, 2)
 #define TW_FI_VALUE(fi) ((fi)->value)
+#else
+#define TW_FI_VALUE(fi) (&(fi)->value)
 #endif
 
 #define TW_FI_UINT(fi) fvalue_get_uinteger(TW_FI_VALUE(fi))
+
+/* The variable behind a boolean preference: a gboolean in 4.0, a C bool from
+ * 4.2 on (prefs_register_bool_preference()'s last argument). */
+#if TW_WS_AT_LEAST(4, 2)
+typedef bool tw_pref_bool;
+#else
+typedef gboolean tw_pref_bool;
+#endif
+
+/* The init callback of a tshark -z statistic (stat_tap_ui.tap_init_cb):
+ * void up to 4.4, where a statistic that cannot start exits tshark itself;
+ * bool from 4.6 on, where false makes tshark fail.  TW_STAT_TAP_INIT(name,
+ * start) defines the callback `name` around
+ * `static gboolean start(const char *opt_arg, void *userdata)`. */
+#if TW_WS_AT_LEAST(4, 6)
+#define TW_STAT_TAP_INIT(name, start)                                                                               \
+    static bool name(const char *opt_arg, void *userdata) { return start(opt_arg, userdata); }
+#else
+#define TW_STAT_TAP_INIT(name, start)                                                                               \
+    static void name(const char *opt_arg, void *userdata)                                                           \
+    {                                                                                                               \
+        if (!start(opt_arg, userdata))                                                                              \
+            exit(1);                                                                                                \
+    }
+#endif
+
+/* The plugin's own description: from 4.2 on the loader calls the plugin's
+ * plugin_describe() (optional; without it `tshark -G plugins` says
+ * "unknown") for WS_PLUGIN_DESC_* flags; 4.0 tells the type from what the
+ * plugin registers.  TW_PLUGIN_DESCRIBE(flags) defines it where it exists.
+ * The flags are in wsutil/plugins.h where that is installed (4.4 on). */
+#if TW_WS_AT_LEAST(4, 2)
+#if defined(__has_include)
+#if __has_include(<wsutil/plugins.h>)
+#include <wsutil/plugins.h>
+#endif
+#endif
+#ifndef WS_PLUGIN_DESC_DISSECTOR
+#define WS_PLUGIN_DESC_DISSECTOR (1UL << 0)
+#endif
+#define TW_PLUGIN_DESCRIBE(flags)                                                                                   \
+    WS_DLL_PUBLIC uint32_t plugin_describe(void);                                                                   \
+    uint32_t plugin_describe(void) { return (flags); }
+#else
+#define TW_PLUGIN_DESCRIBE(flags)
+#endif
 
 #endif /* TW_COMPAT_H */

@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import CLOSE_TYPES, EXPECTED, PCAPS, ROLES, ROOT, SIDES, STATES
+from conftest import (CLOSE_TYPES, EXPECTED, PCAPS, ROLES, ROOT, SIDES, STATES, STREAM_SPLIT_BY_VERSION,
+                      tshark_version)
 
 sys.path.insert(0, str(ROOT / "tests" / "capture"))
 from check_kernel_expectations import MODEL_VS_KERNEL  # noqa: E402
@@ -24,11 +25,18 @@ EXTRA_ARGS = {"tcp-in-gtp.pcap": ("-d", "tcp.port==2152,gtp")}
 
 
 def expectation_files():
-    return sorted(p for p in EXPECTED.glob("*/*.tsv") if not p.name.endswith(".ss.tsv"))
+    return sorted(p for p in EXPECTED.glob("*/*.tsv") if not p.name.endswith((".ss.tsv", ".split.tsv")))
 
 
 def pcap_for(tsv):
     return PCAPS / tsv.parent.name / (tsv.name[: -len(".tsv")] + ".pcap")
+
+
+def expectation_for(tsv, stream_split):
+    """The capture's expectation; its .split.tsv where this Wireshark starts a
+    new tcp.stream at the capture's injected SYN-ACK (conftest.stream_split)."""
+    split = tsv.with_name(tsv.name[: -len(".tsv")] + ".split.tsv")
+    return split if stream_split and split.exists() else tsv
 
 
 def read_expected(tsv):
@@ -79,10 +87,10 @@ def by_frame(expected):
 
 
 @pytest.mark.parametrize("tsv", expectation_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_two_pass_matches_expectation(tshark, tsv):
+def test_two_pass_matches_expectation(tshark, stream_split, tsv):
     actual = read_actual(tshark, pcap_for(tsv), two_pass=True)
     mismatches = []
-    for frame, rows in by_frame(read_expected(tsv)).items():
+    for frame, rows in by_frame(read_expected(expectation_for(tsv, stream_split))).items():
         got = actual.get(frame, [])
         for i, want in enumerate(rows):
             have = got[i] if i < len(got) else {c: "-" for c in COLUMNS}
@@ -123,6 +131,15 @@ def test_prev_state_is_previous_segments_state(tshark, tsv):
             if rec["stream"] in last:
                 assert (rec["prev_client"], rec["prev_server"]) == last[rec["stream"]], f"frame {frame}"
             last[rec["stream"]] = (rec["client"], rec["server"])
+
+
+def test_stream_split_is_the_known_behaviour(tshark, stream_split):
+    """The choice between a capture's two expectations is Wireshark's
+    documented behaviour for the tested versions, not whatever tshark did."""
+    version = tshark_version(tshark)
+    if version not in STREAM_SPLIT_BY_VERSION:
+        pytest.skip(f"Wireshark {version[0]}.{version[1]} not in STREAM_SPLIT_BY_VERSION")
+    assert stream_split == STREAM_SPLIT_BY_VERSION[version]
 
 
 def ss_files():
