@@ -54,6 +54,7 @@ static expert_field ei_syn_missing = EI_INIT;
 static expert_field ei_time_backwards = EI_INIT;
 static expert_field ei_icmp_quoted = EI_INIT;
 static expert_field ei_truncated = EI_INIT;
+static expert_field ei_inferred = EI_INIT;
 
 static tw_pref_bool pref_info_column = FALSE;
 
@@ -73,6 +74,9 @@ enum wanted_field {
     WF_IPV6_DST,
     WF_ICMP_TYPE,
     WF_ICMPV6_TYPE,
+    WF_TCP_SHORT,
+    WF_TCP_BOGUS_HLEN,
+    WF_MALFORMED,
     WF_COUNT
 };
 
@@ -87,6 +91,9 @@ static struct {
     [WF_IP_DST] = {-1, "ip.dst"},             [WF_IPV6_SRC] = {-1, "ipv6.src"},
     [WF_IPV6_DST] = {-1, "ipv6.dst"},         [WF_ICMP_TYPE] = {-1, "icmp.type"},
     [WF_ICMPV6_TYPE] = {-1, "icmpv6.type"},
+    /* Wireshark's own verdicts that a TCP header is not whole. */
+    [WF_TCP_SHORT] = {-1, "tcp.short_segment"},     [WF_TCP_BOGUS_HLEN] = {-1, "tcp.bogus_header_length"},
+    [WF_MALFORMED] = {-1, "_ws.malformed"},
 };
 
 /* Capture-file state, emptied by the cleanup routine. */
@@ -177,6 +184,16 @@ static gboolean reuses_time_wait(guint32 stream, guint32 key_a, guint32 key_b)
     return reuse;
 }
 
+/* Capture time in int64 nanoseconds: about 292 years either side of 1970;
+ * beyond that (a corrupt or hostile timestamp) it is unknown, never wrapped. */
+static gint64 time_ns(const nstime_t *t)
+{
+    const gint64 limit = G_MAXINT64 / 1000000000 - 1;
+    if ((gint64)t->secs > limit || (gint64)t->secs < -limit)
+        return TW_TIME_UNKNOWN;
+    return (gint64)t->secs * 1000000000 + t->nsecs;
+}
+
 static struct tcpwave_rec *new_record(guint32 frame, gboolean first_of_frame)
 {
     size_t n = records.count;
@@ -214,7 +231,8 @@ static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], fiel
         tw_conn_peek(c, &rec->v);
         return;
     }
-    if (!flags || !seq || !sport || !dport) {
+    if (!flags || !seq || !sport || !dport || in_layer(f[WF_TCP_SHORT], layer) ||
+        in_layer(f[WF_TCP_BOGUS_HLEN], layer) || in_layer(f[WF_MALFORMED], layer)) {
         rec->kind = TCPWAVE_REC_TRUNCATED;
         tw_conn_peek(c, &rec->v);
         return;
@@ -224,7 +242,7 @@ static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], fiel
     field_info *src = nearest_below(f[WF_IP_SRC], f[WF_IPV6_SRC], layer);
     struct tw_segment s = {
         .frame = pinfo->num,
-        .time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs,
+        .time_ns = time_ns(&pinfo->abs_ts),
         .seq = TW_FI_UINT(seq),
         .ack = ack ? TW_FI_UINT(ack) : 0,
         .len = len ? TW_FI_UINT(len) : 0,
@@ -306,6 +324,8 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_conn 
         expert_add_info(pinfo, ti, &ei_midstream);
     if (ev & TW_EV_SYN_MISSING)
         expert_add_info(pinfo, ti, &ei_syn_missing);
+    if (ev & TW_EV_INFERRED)
+        expert_add_info(pinfo, ti, &ei_inferred);
     if (ev & TW_EV_TIME_WAIT_REUSE)
         expert_add_info(pinfo, ti, &ei_time_wait_reuse);
     if (ev & TW_EV_HANDSHAKE_DONE)
@@ -345,8 +365,10 @@ static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (rec->kind == TCPWAVE_REC_NO_MEMORY || !c)
         return ti;
     if (rec->kind != TCPWAVE_REC_SEGMENT) {
-        proto_item_set_generated(proto_tree_add_uint(t, hf_state_client, tvb, 0, 0, v->next[TW_C]));
-        proto_item_set_generated(proto_tree_add_uint(t, hf_state_server, tvb, 0, 0, v->next[TW_S]));
+        if (v->next[TW_C] != TW_ST_NONE) { /* nothing is known of a connection not yet seen */
+            proto_item_set_generated(proto_tree_add_uint(t, hf_state_client, tvb, 0, 0, v->next[TW_C]));
+            proto_item_set_generated(proto_tree_add_uint(t, hf_state_server, tvb, 0, 0, v->next[TW_S]));
+        }
         return ti;
     }
     proto_item_set_generated(proto_tree_add_uint(t, hf_sender, tvb, 0, 0, v->sender));
@@ -558,7 +580,10 @@ void proto_register_tcpwave(void)
                            "TCP header quoted in an ICMP error: not a segment of the connection, states unchanged",
                            EXPFILL}},
         {&ei_truncated, {"tcpwave.expert.truncated", PI_MALFORMED, PI_NOTE,
-                         "TCP header incomplete in the capture: segment not analysed", EXPFILL}},
+                         "TCP header incomplete or malformed: segment not analysed", EXPFILL}},
+        {&ei_inferred, {"tcpwave.expert.inferred", PI_SEQUENCE, PI_NOTE,
+                        "The segment this one answers was not captured (or not analysed): states inferred from "
+                        "its ACK number", EXPFILL}},
     };
     module_t *module;
     expert_module_t *expert;

@@ -80,6 +80,8 @@ static const char *const why_texts[TW_WHY_COUNT] = {
     [TW_WHY_FIN_BEFORE_SYNC] = "FIN before the handshake completed",
     [TW_WHY_DATA_BEYOND_FIN] = "payload beyond the sender's own FIN",
     [TW_WHY_AFTER_CLOSE] = "new data or FIN from an endpoint that is already CLOSED",
+    [TW_WHY_NO_ACK] = "no ACK bit: dropped (RFC 9293 3.10.7.4, fifth check)",
+    [TW_WHY_RST_OUT_OF_WINDOW] = "RST outside the receiver's window: dropped (RFC 9293 3.10.7.4, RFC 5961)",
 };
 
 #define NAME_OR(table, i, count) ((i) < (count) && (table)[i] ? (table)[i] : "?")
@@ -98,6 +100,32 @@ static bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static uint8_t step(unsigned kind, unsigned num) { return (uint8_t)(kind << 4 | num); }
 
 static uint8_t side_of(enum tw_end e) { return e == TW_C ? TW_SIDE_CLIENT : TW_SIDE_SERVER; }
+
+/* An endpoint that is part of a connection (not before or after one). */
+static bool in_connection(uint8_t state)
+{
+    return state != TW_ST_NONE && state != TW_CLOSED && state != TW_LISTEN;
+}
+
+/* Largest window a receiver can offer (RFC 7323 2.3: 2^14 scaling of 2^16). */
+#define MAX_WINDOW (1u << 30)
+
+/* RFC 9293 3.10.7.4 first check for an RST: its sequence number must be in
+ * the receiver's window, which starts where the receiver's last ACK points
+ * (or, never having seen one, at the sender's snd_nxt).  One below it is
+ * accepted as Linux's tcp_reset_check() does after a FIN. */
+static bool rst_in_window(const struct tw_endpoint *ex, const struct tw_endpoint *ey, uint32_t seq)
+{
+    uint32_t left;
+
+    if (ey->flags & TW_EP_ACKS)
+        left = ey->ack_max;
+    else if (ex->flags & TW_EP_SEQ)
+        left = ex->snd_nxt;
+    else
+        return true;
+    return seq + 1 - left < MAX_WINDOW + 1;
+}
 
 static void remember(struct tw_conn *c, enum tw_link l, const struct tw_segment *s)
 {
@@ -217,8 +245,17 @@ static void on_rst(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
         unexpected(v, TW_WHY_RST_TO_LISTEN);
         return;
     }
-    if (c->ep[x].state == TW_CLOSED && ey->state == TW_CLOSED) {
+    if ((c->flags & TW_CONN_RST) && c->ep[x].state == TW_CLOSED && ey->state == TW_CLOSED) {
         v->role = TW_ROLE_RETRANS;
+        return;
+    }
+    /* The answer to a segment of no connection (a probe): nothing to reset. */
+    if (!in_connection(c->ep[x].state) && !in_connection(ey->state)) {
+        v->role = TW_ROLE_RST;
+        return;
+    }
+    if (ey->state != TW_SYN_SENT && !rst_in_window(&c->ep[x], ey, s->seq)) {
+        unexpected(v, TW_WHY_RST_OUT_OF_WINDOW);
         return;
     }
     if (ey->state == TW_SYN_SENT) {
@@ -416,9 +453,25 @@ static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_
     bool fin_copy = fin && (ex->flags & TW_EP_FIN) && end == ex->fin_seq;
     bool handshake_done = false, acked_fin = false, acked_first_fin = false;
 
+    if (!(s->flags & TW_TH_ACK)) {
+        unexpected(v, TW_WHY_NO_ACK);
+        return;
+    }
     if (ex->state == TW_CLOSED && ((fin && !fin_copy) || (s->len > 0 && !old_data))) {
         unexpected(v, TW_WHY_AFTER_CLOSE);
         return;
+    }
+    /* A SYN_SENT endpoint sends nothing but its SYN until it has the SYN-ACK
+     * (RFC 9293 3.10.7.3): this ACK proves a SYN-ACK that was not captured
+     * (lost before the capture point, or cut short).  Its ACK number tells
+     * the server's ISN; the handshake completes below. */
+    if (ex->state == TW_SYN_SENT && ey->state == TW_SYN_RECV && !(ey->flags & TW_EP_SYN)) {
+        ey->isn = s->ack - 1;
+        ey->flags |= TW_EP_SYN;
+        advance(ey, s->ack);
+        ex->flags |= TW_EP_SYN_ACKED;
+        ex->state = TW_ESTABLISHED;
+        v->events |= TW_EV_INFERRED;
     }
 
     /* The ACK field first: it may complete y's handshake or acknowledge y's
@@ -496,7 +549,7 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     *v = (struct tw_verdict){0};
     if (first)
         start(c, s, v);
-    else if (s->time_ns < c->last_time)
+    else if (s->time_ns != TW_TIME_UNKNOWN && c->last_time != TW_TIME_UNKNOWN && s->time_ns < c->last_time)
         v->events |= TW_EV_TIME_BACKWARDS;
     c->last_time = s->time_ns;
 
@@ -514,6 +567,12 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     else
         on_segment(c, s, v, x, y);
 
+    if ((s->flags & TW_TH_ACK) && v->role != TW_ROLE_OTHER) {
+        struct tw_endpoint *ex = &c->ep[x];
+        if (!(ex->flags & TW_EP_ACKS) || seq_lt(ex->ack_max, s->ack))
+            ex->ack_max = s->ack;
+        ex->flags |= TW_EP_ACKS;
+    }
     v->next[TW_C] = c->ep[TW_C].state;
     v->next[TW_S] = c->ep[TW_S].state;
 }
@@ -551,7 +610,8 @@ bool tw_conn_in_time_wait(const struct tw_conn *c)
 
 bool tw_conn_interval(const struct tw_conn *c, enum tw_link from, enum tw_link to, int64_t *ns)
 {
-    if (c->frames[from] == 0 || c->frames[to] == 0 || c->times[to] < c->times[from])
+    if (c->frames[from] == 0 || c->frames[to] == 0 || c->times[from] == TW_TIME_UNKNOWN ||
+        c->times[to] == TW_TIME_UNKNOWN || c->times[to] < c->times[from])
         return false;
     *ns = c->times[to] - c->times[from];
     return true;

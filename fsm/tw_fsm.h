@@ -103,7 +103,8 @@ enum {
     TW_EV_ACK_LOST = 1u << 8,
     TW_EV_SYN_MISSING = 1u << 9,
     TW_EV_TIME_BACKWARDS = 1u << 10,
-    TW_EV_TIME_WAIT_REUSE = 1u << 11
+    TW_EV_TIME_WAIT_REUSE = 1u << 11,
+    TW_EV_INFERRED = 1u << 12 /* a segment this one answers was not captured: states inferred */
 };
 
 /* Why a segment was TW_EV_UNEXPECTED. */
@@ -120,6 +121,8 @@ enum tw_why {
     TW_WHY_FIN_BEFORE_SYNC,  /* FIN before the sender's handshake completed */
     TW_WHY_DATA_BEYOND_FIN,  /* payload past the sender's own FIN */
     TW_WHY_AFTER_CLOSE,      /* new data or FIN from an endpoint already CLOSED */
+    TW_WHY_NO_ACK,           /* neither SYN nor RST, and no ACK (RFC 9293 3.10.7.4 fifth) */
+    TW_WHY_RST_OUT_OF_WINDOW, /* RST outside the receiver's window (RFC 9293 3.10.7.4 first, RFC 5961) */
     TW_WHY_COUNT
 };
 
@@ -132,10 +135,13 @@ enum {
     TW_TH_ACK = 0x10
 };
 
+/* A capture time that cannot be told in int64 nanoseconds. */
+#define TW_TIME_UNKNOWN INT64_MIN
+
 /* One captured segment, as the caller extracted it. */
 struct tw_segment {
     uint32_t frame;   /* frame number, for the links between segments */
-    int64_t time_ns;  /* capture time */
+    int64_t time_ns;  /* capture time, or TW_TIME_UNKNOWN */
     uint32_t seq;     /* absolute sequence number */
     uint32_t ack;     /* absolute acknowledgement number (if TW_TH_ACK) */
     uint32_t len;     /* payload length */
@@ -175,6 +181,7 @@ struct tw_endpoint {
     uint32_t fin_seq; /* sequence number of its FIN, valid with TW_EP_FIN */
     uint32_t gap_lo;  /* the latest hole in what was captured of its stream: */
     uint32_t gap_hi;  /* [gap_lo, gap_hi), none when equal */
+    uint32_t ack_max; /* the highest ACK number it sent, valid with TW_EP_ACKS */
     uint8_t state;    /* enum tw_state */
     uint8_t flags;    /* TW_EP_* */
     uint8_t fin_step; /* the close step its FIN took, for retransmissions */
@@ -186,7 +193,8 @@ enum {
     TW_EP_SYN = 1u << 1,       /* it sent a SYN (isn known) */
     TW_EP_SYN_ACKED = 1u << 2, /* the peer acknowledged that SYN */
     TW_EP_FIN = 1u << 3,       /* it sent a FIN */
-    TW_EP_FIN_ACKED = 1u << 4  /* the peer acknowledged that FIN */
+    TW_EP_FIN_ACKED = 1u << 4, /* the peer acknowledged that FIN */
+    TW_EP_ACKS = 1u << 5       /* it sent an ACK (ack_max known) */
 };
 
 enum {

@@ -408,7 +408,7 @@ static void conv_init(stat_tap_table_ui *ui)
 
 struct ladder_line {
     guint32 frame;
-    gint64 time_ns;
+    nstime_t time;
     guint32 skipped;     /* data/ACK segments summarised before this line */
     guint32 skipped_rtx; /* of which retransmissions */
     struct tcpwave_rec rec;
@@ -460,7 +460,7 @@ static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_d
     }
     struct ladder_line line = {
         .frame = pinfo->num,
-        .time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs,
+        .time = pinfo->abs_ts,
         .skipped = lc->skipped,
         .skipped_rtx = lc->skipped_rtx,
         .rec = *rec,
@@ -529,7 +529,7 @@ static void ladder_draw(void *tapdata)
                (c->flags & TW_CONN_MIDSTREAM) ? "  (sides guessed: capture started mid-connection)" : "");
         printf("%7s %14s %-12s   %-*s   %-12s %s\n", "frame", "time (s)", "client", ARROW_WIDTH, "", "server",
                "step");
-        gint64 t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time_ns : 0;
+        nstime_t t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time : (nstime_t){0, 0};
         for (guint i = 0; i < lc->lines->len; i++) {
             const struct ladder_line *l = &g_array_index(lc->lines, struct ladder_line, i);
             const struct tw_verdict *v = &l->rec.v;
@@ -548,8 +548,9 @@ static void ladder_draw(void *tapdata)
                 snprintf(step, sizeof step, "close %u/%u", tw_step_num(v->step), c->close_total);
             else if (tw_step_kind(v->step) == TW_STEP_CLOSE)
                 snprintf(step, sizeof step, "close %u/?", tw_step_num(v->step));
-            gint64 rel = l->time_ns - t0;
-            printf("%7u %14.6f %-12s   %-*s   %-12s %s%s%s\n", l->frame, rel / 1e9, tw_state_name(v->next[TW_C]),
+            nstime_t rel;
+            nstime_delta(&rel, &l->time, &t0);
+            printf("%7u %14.6f %-12s   %-*s   %-12s %s%s%s\n", l->frame, nstime_to_sec(&rel), tw_state_name(v->next[TW_C]),
                    ARROW_WIDTH, line, tw_state_name(v->next[TW_S]), step, step[0] ? "  " : "",
                    tw_role_name(v->role));
         }
