@@ -167,6 +167,14 @@ static guint32 endpoint_key(const field_info *addr, guint32 port)
 static gboolean reuses_time_wait(guint32 stream, guint32 key_a, guint32 key_b)
 {
     guint64 tuple = key_a < key_b ? (guint64)key_a << 32 | key_b : (guint64)key_b << 32 | key_a;
+    /* g_direct_hash() keeps the low 32 bits of the key: mix all 64 first
+     * (murmur3's fmix64, a bijection, so keys stay distinct), or every
+     * connection to one server would share a bucket. */
+    tuple ^= tuple >> 33;
+    tuple *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+    tuple ^= tuple >> 33;
+    tuple *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+    tuple ^= tuple >> 33;
     gsize folded = (gsize)tuple;
     if (sizeof(gsize) < sizeof(tuple))
         folded ^= (gsize)(tuple >> 32); /* 32-bit pointers: keep both halves in the key */
