@@ -102,11 +102,18 @@ G_STATIC_ASSERT(sizeof(struct tcpwave_rec) == 16);
 static struct tw_table conns = TW_TABLE_INIT(struct tw_conn);         /* by tcp.stream */
 static struct tw_table records = TW_TABLE_INIT(struct tcpwave_rec);   /* in first-pass order */
 static struct tw_table frame_index = TW_TABLE_INIT(uint32_t);         /* by frame: first record + 1 */
-static GHashTable *last_stream_by_tuple;                              /* 4-tuple hash -> stream + 1 */
+static struct tw_table aliases = TW_TABLE_INIT(uint32_t);            /* by tcp.stream: connection + 1 */
+static GHashTable *last_stream_by_tuple;                              /* 4-tuple hash -> connection + 1 */
+
+uint32_t tcpwave_conn_id(uint32_t stream)
+{
+    const guint32 *alias = tw_table_get(&aliases, stream);
+    return alias && *alias ? *alias - 1 : stream;
+}
 
 const struct tw_conn *tcpwave_conn(uint32_t stream)
 {
-    const struct tw_conn *c = tw_table_get(&conns, stream);
+    const struct tw_conn *c = tw_table_get(&conns, tcpwave_conn_id(stream));
     return c && (c->flags & TW_CONN_STARTED) ? c : NULL;
 }
 
@@ -159,12 +166,9 @@ static guint32 endpoint_key(const field_info *addr, guint32 port)
     return (h ^ (port >> 8)) * 16777619u;
 }
 
-/*
- * A SYN that opens a new tcp.stream on a 4-tuple whose previous connection
- * left a side in TIME_WAIT.  Wireshark gives the new connection a new
- * stream, so the old one is found through a hash of the 4-tuple.
- */
-static gboolean reuses_time_wait(guint32 stream, guint32 key_a, guint32 key_b)
+/* The 4-tuple of a connection as a key of last_stream_by_tuple, whatever
+ * the direction. */
+static gpointer tuple_key(guint32 key_a, guint32 key_b)
 {
     guint64 tuple = key_a < key_b ? (guint64)key_a << 32 | key_b : (guint64)key_b << 32 | key_a;
     /* g_direct_hash() keeps the low 32 bits of the key: mix all 64 first
@@ -178,18 +182,54 @@ static gboolean reuses_time_wait(guint32 stream, guint32 key_a, guint32 key_b)
     gsize folded = (gsize)tuple;
     if (sizeof(gsize) < sizeof(tuple))
         folded ^= (gsize)(tuple >> 32); /* 32-bit pointers: keep both halves in the key */
-    gpointer k = GSIZE_TO_POINTER(folded);
+    return GSIZE_TO_POINTER(folded);
+}
+
+/* The connection last seen on this 4-tuple, or NULL; *stream is its id. */
+static struct tw_conn *previous_on_tuple(gpointer key, guint32 *stream)
+{
     gpointer old = NULL;
-    gboolean reuse = FALSE;
 
     if (!last_stream_by_tuple)
         last_stream_by_tuple = g_hash_table_new(g_direct_hash, g_direct_equal);
-    if (g_hash_table_lookup_extended(last_stream_by_tuple, k, NULL, &old)) {
-        const struct tw_conn *prev = tcpwave_conn(GPOINTER_TO_UINT(old) - 1);
-        reuse = prev && GPOINTER_TO_UINT(old) - 1 != stream && tw_conn_in_time_wait(prev);
+    if (!g_hash_table_lookup_extended(last_stream_by_tuple, key, NULL, &old))
+        return NULL;
+    *stream = GPOINTER_TO_UINT(old) - 1;
+    return (struct tw_conn *)tcpwave_conn(*stream);
+}
+
+/*
+ * The first segment of a new tcp.stream, seen against the connection last
+ * seen on the same 4-tuple (Wireshark numbers streams, but does not know
+ * TCP states):
+ *  - a SYN while that connection left a side in TIME_WAIT: the 4-tuple is
+ *    reused from TIME_WAIT (an expert note);
+ *  - no SYN, and the segment continues that connection, which was neither
+ *    closed nor refused (its sequence numbers fall in the windows): the
+ *    same connection, which Wireshark split (e.g. after an ICMP error that
+ *    quoted a SYN with another ISN).  The new stream becomes an alias.
+ * Returns the connection the segment belongs to.
+ */
+static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const struct tw_segment *s,
+                                        guint32 dst_key, guint16 *events)
+{
+    gpointer key = tuple_key(s->src_key ^ s->sport * 0x9e3779b1u, dst_key ^ s->dport * 0x9e3779b1u);
+    guint32 old_stream = 0;
+    struct tw_conn *old = previous_on_tuple(key, &old_stream);
+
+    if (old && old_stream != stream) {
+        if ((s->flags & (TW_TH_SYN | TW_TH_ACK)) == TW_TH_SYN && tw_conn_in_time_wait(old))
+            *events |= TW_EV_TIME_WAIT_REUSE;
+        if (tw_conn_continued_by(old, s)) {
+            guint32 *slot = tw_table_at(&aliases, stream);
+            if (slot) {
+                *slot = old_stream + 1;
+                return old;
+            }
+        }
     }
-    g_hash_table_insert(last_stream_by_tuple, k, GUINT_TO_POINTER(stream + 1));
-    return reuse;
+    g_hash_table_insert(last_stream_by_tuple, key, GUINT_TO_POINTER(stream + 1));
+    return c;
 }
 
 /* Capture time in int64 nanoseconds: about 292 years either side of 1970;
@@ -229,7 +269,7 @@ static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], fiel
     struct tw_conn *c;
 
     rec->stream = TW_FI_UINT(stream_fi);
-    c = tw_table_at(&conns, rec->stream);
+    c = tw_table_at(&conns, tcpwave_conn_id(rec->stream));
     if (!c) {
         rec->kind = TCPWAVE_REC_NO_MEMORY;
         return;
@@ -261,14 +301,13 @@ static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], fiel
     s.src_key = endpoint_key(src, 0);
     rec->kind = TCPWAVE_REC_SEGMENT;
     rec->tcp_flags = (guint8)TW_FI_UINT(flags);
+    guint16 events = 0;
+    if (first)
+        c = place_new_stream(rec->stream, c, &s, endpoint_key(nearest_below(f[WF_IP_DST], f[WF_IPV6_DST], layer), 0),
+                             &events);
     tw_conn_step(c, &s, &rec->v);
+    rec->v.events |= events;
     rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;
-    if (first) {
-        field_info *dst = nearest_below(f[WF_IP_DST], f[WF_IPV6_DST], layer);
-        if (reuses_time_wait(rec->stream, endpoint_key(src, s.sport), endpoint_key(dst, s.dport)) &&
-            (s.flags & (TW_TH_SYN | TW_TH_ACK)) == TW_TH_SYN)
-            rec->v.events |= TW_EV_TIME_WAIT_REUSE;
-    }
 }
 
 static void analyse_frame(packet_info *pinfo, proto_tree *tree)
@@ -414,7 +453,7 @@ static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
  * -q with only taps), no item is built and no string formatted. */
 static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec)
 {
-    const struct tw_conn *c = tw_table_get(&conns, rec->stream);
+    const struct tw_conn *c = tw_table_get(&conns, tcpwave_conn_id(rec->stream));
     const struct tw_verdict *v = &rec->v;
     char step[24] = "";
     proto_item *ti = NULL;
@@ -483,6 +522,7 @@ static void tcpwave_cleanup(void)
     tw_table_clear(&conns);
     tw_table_clear(&records);
     tw_table_clear(&frame_index);
+    tw_table_clear(&aliases);
     if (last_stream_by_tuple) {
         g_hash_table_destroy(last_stream_by_tuple);
         last_stream_by_tuple = NULL;

@@ -603,6 +603,20 @@ enum tw_outcome tw_conn_outcome(const struct tw_conn *c)
     return TW_OUT_HANDSHAKE_INCOMPLETE;
 }
 
+bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s)
+{
+    const struct tw_endpoint *ex, *ey;
+
+    if (!(c->flags & TW_CONN_STARTED) || c->close_type != TW_CLOSE_NONE || (c->flags & TW_CONN_REFUSED) ||
+        (s->flags & TW_TH_SYN) || !(in_connection(c->ep[0].state) || in_connection(c->ep[1].state)))
+        return false;
+    ex = &c->ep[tw_conn_end_of(c, s->src_key, s->sport)];
+    ey = &c->ep[tw_conn_end_of(c, s->src_key, s->sport) ^ 1];
+    if ((ex->flags & TW_EP_SEQ) && s->seq - ex->snd_nxt + MAX_WINDOW >= 2 * MAX_WINDOW)
+        return false;
+    return !(s->flags & TW_TH_ACK) || !(ey->flags & TW_EP_SEQ) || s->ack - ey->snd_nxt + MAX_WINDOW < 2 * MAX_WINDOW;
+}
+
 bool tw_conn_in_time_wait(const struct tw_conn *c)
 {
     return c->ep[0].state == TW_TIME_WAIT || c->ep[1].state == TW_TIME_WAIT;

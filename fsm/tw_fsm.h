@@ -236,6 +236,12 @@ enum tw_outcome tw_conn_outcome(const struct tw_conn *c);
 enum tw_end tw_conn_end_of(const struct tw_conn *c, uint32_t src_key, uint16_t sport);
 bool tw_conn_in_time_wait(const struct tw_conn *c);
 
+/* Is this segment, the first of what the caller took for a new connection
+ * on the same 4-tuple, the continuation of c instead: c is neither closed
+ * nor refused, and the segment's sequence and ACK numbers fall in c's
+ * windows? */
+bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s);
+
 /* Durations between remembered frames; false when either frame is missing
  * or the later one is stamped earlier (time went backwards). */
 bool tw_conn_interval(const struct tw_conn *c, enum tw_link from, enum tw_link to, int64_t *ns);

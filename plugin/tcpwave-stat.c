@@ -56,9 +56,10 @@ static tap_packet_status follow_packet(void *tapdata _U_, packet_info *pinfo, ep
     tap_packet_status status = TAP_PACKET_DONT_REDRAW;
 
     for (int i = 0; i < 2; i++) {
-        const struct entry *e = sels[i]->active ? tw_table_get(&sels[i]->entries, info->rec.stream) : NULL;
+        guint32 id = tcpwave_conn_id(info->rec.stream);
+        const struct entry *e = sels[i]->active ? tw_table_get(&sels[i]->entries, id) : NULL;
         if (e && e->row) {
-            sels[i]->update(info->rec.stream, sels[i], pinfo, &info->rec);
+            sels[i]->update(id, sels[i], pinfo, &info->rec);
             status = TAP_PACKET_REDRAW;
         }
     }
@@ -217,7 +218,7 @@ static tap_packet_status outcome_packet(void *tapdata _U_, packet_info *pinfo, e
     const struct tcpwave_tap_info *info = data;
     if (!outcome_sel.active)
         return TAP_PACKET_DONT_REDRAW;
-    outcome_sel.update(info->rec.stream, &outcome_sel, pinfo, &info->rec);
+    outcome_sel.update(tcpwave_conn_id(info->rec.stream), &outcome_sel, pinfo, &info->rec);
     return TAP_PACKET_REDRAW;
 }
 
@@ -366,7 +367,7 @@ static tap_packet_status conv_packet(void *tapdata _U_, packet_info *pinfo, epan
     const struct tcpwave_tap_info *info = data;
     if (!conv_sel.active)
         return TAP_PACKET_DONT_REDRAW;
-    conv_sel.update(info->rec.stream, &conv_sel, pinfo, &info->rec);
+    conv_sel.update(tcpwave_conn_id(info->rec.stream), &conv_sel, pinfo, &info->rec);
     return TAP_PACKET_REDRAW;
 }
 
@@ -442,7 +443,7 @@ static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_d
 {
     struct ladder *ladder = tapdata;
     const struct tcpwave_rec *rec = &((const struct tcpwave_tap_info *)data)->rec;
-    struct ladder_conn *lc = tw_table_at(&ladder->conns, rec->stream);
+    struct ladder_conn *lc = tw_table_at(&ladder->conns, tcpwave_conn_id(rec->stream));
 
     if (!lc)
         return TAP_PACKET_FAILED;

@@ -31,7 +31,11 @@ struct tcpwave_tap_info {
     struct tcpwave_rec rec;
 };
 
-/* The connection with this tcp.stream, or NULL if none was seen. */
+/* The connection a tcp.stream belongs to: itself, or the connection it
+ * continues when Wireshark split one (see place_new_stream()). */
+uint32_t tcpwave_conn_id(uint32_t stream);
+
+/* The connection of this tcp.stream, or NULL if none was seen. */
 const struct tw_conn *tcpwave_conn(uint32_t stream);
 
 /* Register the statistics (called from proto_register_tcpwave). */

@@ -475,6 +475,60 @@ static void test_established_time_backwards_flagged(void)
     g_assert_false(r.v.events & TW_EV_TIME_BACKWARDS);
 }
 
+/* A live connection is continued by an in-window segment, not by one far
+ * outside its windows, a SYN, or anything once it has closed. */
+static void test_established_continuation_in_window_only(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    struct tw_segment s = {.seq = C_ISN + 1, .ack = S_ISN + 1, .src_key = C_KEY, .sport = C_PORT,
+                           .dport = S_PORT, .flags = A};
+    g_assert_true(tw_conn_continued_by(&r.conn, &s));
+    s.seq = C_ISN + 1 + (1u << 31);
+    g_assert_false(tw_conn_continued_by(&r.conn, &s));
+    s.seq = C_ISN + 1;
+    s.flags = S;
+    g_assert_false(tw_conn_continued_by(&r.conn, &s));
+    s.flags = A;
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
+    g_assert_false(tw_conn_continued_by(&r.conn, &s));
+}
+
+/* RFC 9293 3.10.7.4 first check, RFC 5961: a blind RST far from the
+ * receiver's window changes nothing. */
+static void test_established_rst_out_of_window_dropped(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    sc(&r, R | A, S_ISN + 1 + (1u << 30) + (1u << 17), C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_RST_OUT_OF_WINDOW);
+    g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_NONE);
+}
+
+/* RFC 9293 3.10.7.4 fifth check: no ACK bit, the segment is dropped. */
+static void test_established_fin_without_ack_dropped(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F, C_ISN + 1, 0, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_NO_ACK);
+}
+
+/* The SYN-ACK was not captured: the client's ACK proves it (a SYN_SENT
+ * endpoint sends nothing else, RFC 9293 3.10.7.3). */
+static void test_syn_sent_ack_without_synack_inferred(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    g_assert_true(r.v.events & TW_EV_INFERRED);
+}
+
 static void test_names_cover_every_value(void)
 {
     for (unsigned s = 1; s < TW_STATE_COUNT; s++)
@@ -522,6 +576,10 @@ int main(int argc, char **argv)
     g_test_add_func("/fsm/syn_recv/synack_first/syn_missing", test_syn_recv_synack_first_syn_missing);
     g_test_add_func("/fsm/fin_wait1/ack_across_wrap/fin_wait2", test_fin_wait1_ack_across_wrap_fin_wait2);
     g_test_add_func("/fsm/established/time_backwards/flagged", test_established_time_backwards_flagged);
+    g_test_add_func("/fsm/established/continuation/in_window_only", test_established_continuation_in_window_only);
+    g_test_add_func("/fsm/established/rst_out_of_window/dropped", test_established_rst_out_of_window_dropped);
+    g_test_add_func("/fsm/established/fin_without_ack/dropped", test_established_fin_without_ack_dropped);
+    g_test_add_func("/fsm/syn_sent/ack_without_synack/inferred", test_syn_sent_ack_without_synack_inferred);
     g_test_add_func("/fsm/names/every_value/named", test_names_cover_every_value);
     return g_test_run();
 }
