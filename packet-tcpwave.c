@@ -519,6 +519,7 @@ static void report_memory(void)
 static void tcpwave_cleanup(void)
 {
     report_memory();
+    tcpwave_stat_cleanup();
     tw_table_clear(&conns);
     tw_table_clear(&records);
     tw_table_clear(&frame_index);

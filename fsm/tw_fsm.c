@@ -81,6 +81,7 @@ static const char *const why_texts[TW_WHY_COUNT] = {
     [TW_WHY_DATA_BEYOND_FIN] = "payload beyond the sender's own FIN",
     [TW_WHY_AFTER_CLOSE] = "new data or FIN from an endpoint that is already CLOSED",
     [TW_WHY_NO_ACK] = "no ACK bit: dropped (RFC 9293 3.10.7.4, fifth check)",
+    [TW_WHY_NO_CONNECTION] = "no connection: a listener that accepted no SYN answers this with a RST (RFC 9293 3.10.7.2)",
     [TW_WHY_RST_OUT_OF_WINDOW] = "RST outside the receiver's window: dropped (RFC 9293 3.10.7.4, RFC 5961)",
 };
 
@@ -457,6 +458,10 @@ static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_
         unexpected(v, TW_WHY_NO_ACK);
         return;
     }
+    if (ex->state == TW_LISTEN || ey->state == TW_LISTEN) {
+        unexpected(v, TW_WHY_NO_CONNECTION);
+        return;
+    }
     if (ex->state == TW_CLOSED && ((fin && !fin_copy) || (s->len > 0 && !old_data))) {
         unexpected(v, TW_WHY_AFTER_CLOSE);
         return;
@@ -627,6 +632,5 @@ bool tw_conn_interval(const struct tw_conn *c, enum tw_link from, enum tw_link t
     if (c->frames[from] == 0 || c->frames[to] == 0 || c->times[from] == TW_TIME_UNKNOWN ||
         c->times[to] == TW_TIME_UNKNOWN || c->times[to] < c->times[from])
         return false;
-    *ns = c->times[to] - c->times[from];
-    return true;
+    return !__builtin_sub_overflow(c->times[to], c->times[from], ns); /* gcc and clang */
 }

@@ -122,6 +122,7 @@ enum tw_why {
     TW_WHY_DATA_BEYOND_FIN,  /* payload past the sender's own FIN */
     TW_WHY_AFTER_CLOSE,      /* new data or FIN from an endpoint already CLOSED */
     TW_WHY_NO_ACK,           /* neither SYN nor RST, and no ACK (RFC 9293 3.10.7.4 fifth) */
+    TW_WHY_NO_CONNECTION,    /* to or from a listener that accepted no SYN (RFC 9293 3.10.7.2) */
     TW_WHY_RST_OUT_OF_WINDOW, /* RST outside the receiver's window (RFC 9293 3.10.7.4 first, RFC 5961) */
     TW_WHY_COUNT
 };

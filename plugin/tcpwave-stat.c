@@ -598,6 +598,14 @@ static gboolean ladder_start(const char *opt_arg, void *userdata _U_)
 
 TW_STAT_TAP_INIT(ladder_init, ladder_start)
 
+/* The file closes: its connections go.  A table still open is reset (and
+ * starts following again) before it counts the next file. */
+void tcpwave_stat_cleanup(void)
+{
+    tw_table_clear(&outcome_sel.entries);
+    tw_table_clear(&conv_sel.entries);
+}
+
 /* ---- Registration ---- */
 
 void tcpwave_stat_register(void)

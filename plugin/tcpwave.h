@@ -41,6 +41,9 @@ const struct tw_conn *tcpwave_conn(uint32_t stream);
 /* Register the statistics (called from proto_register_tcpwave). */
 void tcpwave_stat_register(void);
 
+/* Free what the statistics hold per connection (the capture file closes). */
+void tcpwave_stat_cleanup(void);
+
 void proto_register_tcpwave(void);
 void proto_reg_handoff_tcpwave(void);
 

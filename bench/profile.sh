@@ -1,0 +1,92 @@
+#!/bin/sh
+# Profile what tcpwave costs tshark, with instruction counts (repeatable on a
+# noisy machine): valgrind --tool=callgrind over the same generated capture,
+#   A   tshark -q -r F -z tcpwave,stat        plugin loaded
+#   B   tshark -q -r F -z conv,tcp            no plugin
+#   B+  tshark -q -r F -z conv,tcp            plugin loaded
+#   F   tshark -q -r F -z io,stat,0,tcp.flags.fin==1   no plugin (a tree with one primed field)
+#   S+  tshark -r F > /dev/null               plugin loaded
+#   S-  tshark -r F > /dev/null               no plugin
+#   0   tshark -r F -c 1                      start-up only, subtracted from the totals
+# then the functions whose instruction counts grow with the plugin
+# (bench/cgdiff.py) and the plugin's own functions, inclusive.
+#
+#   bench/profile.sh [connections]     default 20000 (about 204,000 packets;
+#                                      each callgrind run takes 1-3 minutes)
+#   PERF=1 bench/profile.sh            also perf record (cpu-clock sampling) of A
+#
+# Output: $TCPWAVE_BENCH_DIR/profile (default /tmp/tcpwave-bench/profile):
+# cg.*.out (open with callgrind_annotate or kcachegrind) and summary.txt.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+conns=${1:-20000}
+base=${TCPWAVE_BENCH_DIR:-/tmp/tcpwave-bench}
+plugins=${TCPWAVE_PLUGIN_DIR:-$here/../build/plugins}
+out=$base/profile
+mkdir -p "$base/home" "$base/empty-extcap" "$base/empty-plugins" "$out"
+chmod 755 "$base" "$base/empty-extcap" "$base/empty-plugins"
+chmod 777 "$base/home" "$out"
+
+cc -O2 -o "$base/gen" "$here/gen.c"
+pcap=$base/profile-$conns.pcap
+[ -s "$pcap" ] || "$base/gen" --connections "$conns" --seed 1 --out "$pcap" --truth "$base/profile-$conns.tsv" \
+    2> "$out/gen.txt"
+chmod a+r "$pcap"
+packets=$(sed -n 's/.* connections, \([0-9]*\) packets.*/\1/p' "$out/gen.txt" 2>/dev/null || true)
+[ -n "$packets" ] || packets=$(capinfos -c -M "$pcap" | sed -n 's/.*packets: *//p')
+
+# tshark as nobody when root (root tshark ignores WIRESHARK_PLUGIN_DIR).
+run() { # plugin-dir outfile tool-and-args...
+    pd=$1 o=$2
+    shift 2
+    if [ "$(id -u)" = 0 ]; then set -- setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; fi
+    env -i PATH=/usr/bin:/bin HOME="$base/home" TZ=UTC LANG=C.UTF-8 WIRESHARK_EXTCAP_DIR="$base/empty-extcap" \
+        WIRESHARK_PLUGIN_DIR="$pd" "$@" > "$o"
+}
+cg() { # name plugin-dir tshark-args...
+    name=$1 pd=$2
+    shift 2
+    echo "callgrind $name: tshark $*" >&2
+    run "$pd" /dev/null valgrind --tool=callgrind --callgrind-out-file="$out/cg.$name.out" tshark "$@" \
+        2> "$out/cg.$name.log"
+}
+none=$base/empty-plugins
+
+# Two at a time: instruction counts do not depend on what else runs.
+cg A "$plugins" -q -r "$pcap" -z tcpwave,stat & cg B "$none" -q -r "$pcap" -z conv,tcp; wait
+cg B+ "$plugins" -q -r "$pcap" -z conv,tcp & cg F "$none" -q -r "$pcap" -z io,stat,0,tcp.flags.fin==1; wait
+cg S+ "$plugins" -r "$pcap" & cg S- "$none" -r "$pcap"; wait
+cg 0 "$none" -r "$pcap" -c 1 & cg 0+ "$plugins" -r "$pcap" -c 1; wait
+
+{
+    echo "tcpwave profile: $(date -u '+%Y-%m-%d %H:%M UTC'), $conns connections, $packets packets, $(nproc) cores"
+    echo "tshark $(tshark -v 2>/dev/null | sed -n '1s/^TShark (Wireshark) //p'), plugin $plugins"
+    for pair in "A B" "B+ B" "F B" "S+ S-" "A B+"; do
+        set -- $pair
+        echo
+        echo "==== $1 versus $2 ===="
+        python3 "$here/cgdiff.py" "$out/cg.$1.out" "$out/cg.$2.out" --startup "$out/cg.0.out" --packets "$packets" \
+            --top 30
+    done
+    echo
+    echo "==== tcpwave's own functions in A (inclusive Ir) ===="
+    callgrind_annotate --inclusive=yes --threshold=100 "$out/cg.A.out" | grep -E 'tcpwave|tw_' | head -25
+    echo
+    echo "==== who calls the most expensive functions that grow in S+ (callers, inclusive) ===="
+    callgrind_annotate --tree=caller --inclusive=yes --threshold=100 "$out/cg.S+.out" \
+        | grep -E -B1 -A0 '\* .*(dissect_tcpwave|proto_get_finfo_ptr_array|epan_dissect_prime_with_hfid_array)' \
+        | head -30
+} > "$out/summary.txt" 2>&1
+cat "$out/summary.txt"
+
+if [ "${PERF:-0}" = 1 ]; then
+    if perf record -e cpu-clock -o /dev/null true 2>/dev/null; then
+        run "$plugins" /dev/null perf record -e cpu-clock -g -o "$out/perf.A.data" \
+            tshark -q -r "$pcap" -z tcpwave,stat 2> "$out/perf.log" || true
+        perf report -i "$out/perf.A.data" --no-children --sort dso,sym --stdio 2>/dev/null | head -60 \
+            > "$out/perf.A.txt" || true
+        echo "perf: $out/perf.A.txt"
+    else
+        echo "perf record unsupported here" >&2
+    fi
+fi
