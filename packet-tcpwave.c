@@ -204,22 +204,21 @@ static struct tw_conn *previous_on_tuple(gpointer key, guint32 *stream)
  * TCP states):
  *  - a SYN while that connection left a side in TIME_WAIT: the 4-tuple is
  *    reused from TIME_WAIT (an expert note);
- *  - no SYN, and the segment continues that connection, which was neither
- *    closed nor refused (its sequence numbers fall in the windows): the
- *    same connection, which Wireshark split (e.g. after an ICMP error that
- *    quoted a SYN with another ISN).  The new stream becomes an alias.
+ *  - the segment continues that connection (tw_conn_continued_by(): a copy
+ *    of its SYN, or in-window while it is open): the same connection, which
+ *    Wireshark split (4.4 and later split at a replayed SYN; any version
+ *    after an ICMP error quoting a SYN with another ISN).  The new stream
+ *    becomes an alias.
  * Returns the connection the segment belongs to.
  */
 static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const struct tw_segment *s,
-                                        guint32 dst_key, guint16 *events)
+                                        guint16 *events)
 {
-    gpointer key = tuple_key(s->src_key ^ s->sport * 0x9e3779b1u, dst_key ^ s->dport * 0x9e3779b1u);
+    gpointer key = tuple_key(s->src_key ^ s->sport * 0x9e3779b1u, s->dst_key ^ s->dport * 0x9e3779b1u);
     guint32 old_stream = 0;
     struct tw_conn *old = previous_on_tuple(key, &old_stream);
 
     if (old && old_stream != stream) {
-        if ((s->flags & (TW_TH_SYN | TW_TH_ACK)) == TW_TH_SYN && tw_conn_in_time_wait(old))
-            *events |= TW_EV_TIME_WAIT_REUSE;
         if (tw_conn_continued_by(old, s)) {
             guint32 *slot = tw_table_at(&aliases, stream);
             if (slot) {
@@ -227,6 +226,8 @@ static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const
                 return old;
             }
         }
+        if ((s->flags & (TW_TH_SYN | TW_TH_ACK)) == TW_TH_SYN && tw_conn_in_time_wait(old))
+            *events |= TW_EV_TIME_WAIT_REUSE;
     }
     g_hash_table_insert(last_stream_by_tuple, key, GUINT_TO_POINTER(stream + 1));
     return c;
@@ -299,12 +300,12 @@ static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], fiel
         .flags = (guint8)TW_FI_UINT(flags),
     };
     s.src_key = endpoint_key(src, 0);
+    s.dst_key = endpoint_key(nearest_below(f[WF_IP_DST], f[WF_IPV6_DST], layer), 0);
     rec->kind = TCPWAVE_REC_SEGMENT;
     rec->tcp_flags = (guint8)TW_FI_UINT(flags);
     guint16 events = 0;
     if (first)
-        c = place_new_stream(rec->stream, c, &s, endpoint_key(nearest_below(f[WF_IP_DST], f[WF_IPV6_DST], layer), 0),
-                             &events);
+        c = place_new_stream(rec->stream, c, &s, &events);
     tw_conn_step(c, &s, &rec->v);
     rec->v.events |= events;
     rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;

@@ -197,6 +197,8 @@ static void start(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     c->flags |= TW_CONN_STARTED;
     c->first_key = s->src_key;
     c->first_port = s->sport;
+    c->other_key = s->dst_key;
+    c->other_port = s->dport;
     if (syn_ack == TW_TH_SYN) {
         c->first_end = TW_C;
         c->ep[TW_C].state = TW_CLOSED;
@@ -612,11 +614,24 @@ bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s)
 {
     const struct tw_endpoint *ex, *ey;
 
-    if (!(c->flags & TW_CONN_STARTED) || c->close_type != TW_CLOSE_NONE || (c->flags & TW_CONN_REFUSED) ||
-        (s->flags & TW_TH_SYN) || !(in_connection(c->ep[0].state) || in_connection(c->ep[1].state)))
+    if (!(c->flags & TW_CONN_STARTED))
+        return false;
+    /* The same 4-tuple, exactly (the caller found c through a hash). */
+    bool forward = s->src_key == c->first_key && s->sport == c->first_port && s->dst_key == c->other_key &&
+                   s->dport == c->other_port;
+    bool backward = s->src_key == c->other_key && s->sport == c->other_port && s->dst_key == c->first_key &&
+                    s->dport == c->first_port;
+    if (!forward && !backward)
         return false;
     ex = &c->ep[tw_conn_end_of(c, s->src_key, s->sport)];
     ey = &c->ep[tw_conn_end_of(c, s->src_key, s->sport) ^ 1];
+    /* A copy of its SYN or SYN-ACK (same ISN) is an old duplicate of this
+     * connection, closed or not: what TIME_WAIT is there for. */
+    if (s->flags & TW_TH_SYN)
+        return (ex->flags & TW_EP_SYN) && s->seq == ex->isn;
+    if (c->close_type != TW_CLOSE_NONE || (c->flags & TW_CONN_REFUSED) ||
+        !(in_connection(c->ep[0].state) || in_connection(c->ep[1].state)))
+        return false;
     if ((ex->flags & TW_EP_SEQ) && s->seq - ex->snd_nxt + MAX_WINDOW >= 2 * MAX_WINDOW)
         return false;
     return !(s->flags & TW_TH_ACK) || !(ey->flags & TW_EP_SEQ) || s->ack - ey->snd_nxt + MAX_WINDOW < 2 * MAX_WINDOW;

@@ -147,6 +147,7 @@ struct tw_segment {
     uint32_t ack;     /* absolute acknowledgement number (if TW_TH_ACK) */
     uint32_t len;     /* payload length */
     uint32_t src_key; /* anything that tells the sender's address apart from the receiver's */
+    uint32_t dst_key; /* the same for the receiver's address */
     uint16_t sport;
     uint16_t dport;
     uint8_t flags;    /* TW_TH_* */
@@ -214,7 +215,9 @@ struct tw_conn {
     int64_t last_time;              /* time of the previous segment */
     uint32_t frames[TW_LINK_COUNT]; /* 0: not seen */
     uint32_t first_key;             /* src_key and port of the first sender */
+    uint32_t other_key;             /* dst_key and port of its peer */
     uint16_t first_port;
+    uint16_t other_port;
     uint8_t first_end;              /* enum tw_end of the first sender */
     uint8_t flags;                  /* TW_CONN_* */
     uint8_t close_type;             /* enum tw_close_type, once the close completed */
@@ -238,9 +241,9 @@ enum tw_end tw_conn_end_of(const struct tw_conn *c, uint32_t src_key, uint16_t s
 bool tw_conn_in_time_wait(const struct tw_conn *c);
 
 /* Is this segment, the first of what the caller took for a new connection
- * on the same 4-tuple, the continuation of c instead: c is neither closed
- * nor refused, and the segment's sequence and ACK numbers fall in c's
- * windows? */
+ * on the same 4-tuple, part of c instead: a copy of c's SYN or SYN-ACK (same
+ * ISN), or, while c is neither closed nor refused, a segment whose sequence
+ * and ACK numbers fall in c's windows? */
 bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s);
 
 /* Durations between remembered frames; false when either frame is missing

@@ -67,7 +67,7 @@ static void fail(const struct track *k, unsigned seg, const struct tw_segment *s
 #define CHECK(cond, what)                                                                                            \
     do {                                                                                                             \
         if (!(cond))                                                                                                 \
-            fail(k, seg, s, v, what);                                                                                      \
+            fail(k, seg, s, v, what);                                                                                \
     } while (0)
 
 static int16_t s16(const uint8_t *p) { return (int16_t)(uint16_t)(p[0] | p[1] << 8); }

@@ -535,6 +535,28 @@ def icmp_quoted_syn():
     return frames
 
 
+def tuple_collision():
+    """Two connections to 10.0.0.2:12456 from 198.18.112.73:54816 (A) and
+    198.19.37.227:12328 (B): distinct 4-tuples, which Wireshark numbers as two
+    streams.  (The two client endpoints were found by a birthday search to
+    collide under a 32-bit FNV-1a of the address mixed with the port, as a
+    hasty hash of the 4-tuple would.)  A: handshake and request.  B, whose
+    start is not captured: a request with sequence numbers in A's windows,
+    the reply, an ACK.  Then A's reply and four-way close."""
+    frames = []
+    a = Conn(frames, "198.18.112.73", "10.0.0.2", 0x10000000, 0x20000000, c_port=54816)
+    a.handshake()
+    a.send("c", "PA", REQUEST)
+    b = Conn(frames, "198.19.37.227", "10.0.0.2", a.nxt["c"] + 50, a.nxt["s"], t=a.t, c_port=12328)
+    b.send("c", "PA", REQUEST)
+    b.send("s", "PA", REPLY)
+    b.send("c", "A")
+    a.t = b.t
+    a.send("s", "PA", REPLY)
+    a.four_way()
+    return frames
+
+
 SMALL = {
     "snaplen40.pcap": snaplen40,
     "snaplen54.pcap": snaplen54,
@@ -551,6 +573,7 @@ SMALL = {
     "replayed-twice.pcap": replayed_twice,
     "icmp-errors.pcap": icmp_errors,
     "icmp-quoted-syn.pcap": icmp_quoted_syn,
+    "tuple-collision.pcap": tuple_collision,
 }
 
 

@@ -83,7 +83,10 @@ iteration() {
     local name=$keep/seed$seed-iter$i
     cp "$in" "$name.pcapng"
     cp "$work/out-$i.txt" "$name.txt"
-    echo "made by: $how; run: tshark -r $name.pcapng $( [ $passes = 2 ] && echo -2) -V -o tcpwave.info_column:TRUE -z tcpwave,stat -z tcpwave,conv -z tcpwave,ladder" >"$name.how"
+    local two=""
+    [ "$passes" = 2 ] && two=" -2"
+    echo "made by: $how; run: tshark -r $name.pcapng$two -V -o tcpwave.info_column:TRUE" \
+        "-z tcpwave,stat -z tcpwave,conv -z tcpwave,ladder" >"$name.how"
     if ! run_tshark "$empty" "$in" "$passes" "$work/out-$i-noplugin.txt"; then
         echo "wireshark $name"
     else

@@ -36,6 +36,7 @@ static void seg(struct run *r, bool from_client, uint8_t flags, uint32_t seq, ui
         .ack = ack,
         .len = len,
         .src_key = from_client ? C_KEY : S_KEY,
+        .dst_key = from_client ? S_KEY : C_KEY,
         .sport = from_client ? C_PORT : S_PORT,
         .dport = from_client ? S_PORT : C_PORT,
         .flags = flags,
@@ -481,14 +482,20 @@ static void test_established_continuation_in_window_only(void)
 {
     struct run r = {0};
     handshake(&r);
-    struct tw_segment s = {.seq = C_ISN + 1, .ack = S_ISN + 1, .src_key = C_KEY, .sport = C_PORT,
-                           .dport = S_PORT, .flags = A};
+    struct tw_segment s = {.seq = C_ISN + 1, .ack = S_ISN + 1, .src_key = C_KEY, .dst_key = S_KEY,
+                           .sport = C_PORT, .dport = S_PORT, .flags = A};
     g_assert_true(tw_conn_continued_by(&r.conn, &s));
+    s.sport = C_PORT + 1; /* another 4-tuple, whatever a hash of it says */
+    g_assert_false(tw_conn_continued_by(&r.conn, &s));
+    s.sport = C_PORT;
     s.seq = C_ISN + 1 + (1u << 31);
     g_assert_false(tw_conn_continued_by(&r.conn, &s));
     s.seq = C_ISN + 1;
     s.flags = S;
     g_assert_false(tw_conn_continued_by(&r.conn, &s));
+    s.seq = C_ISN; /* a copy of its SYN: an old duplicate of this connection */
+    g_assert_true(tw_conn_continued_by(&r.conn, &s));
+    s.seq = C_ISN + 1;
     s.flags = A;
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
