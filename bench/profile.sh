@@ -27,6 +27,13 @@ mkdir -p "$base/home" "$base/empty-extcap" "$base/empty-plugins" "$out"
 chmod 755 "$base" "$base/empty-extcap" "$base/empty-plugins"
 chmod 777 "$base/home" "$out"
 
+# Profile a snapshot of the build: a rebuild during the run must not mix builds.
+rm -rf "$out/plugin-snapshot"
+cp -r "$plugins" "$out/plugin-snapshot"
+chmod -R a+rX "$out/plugin-snapshot"
+plugins=$out/plugin-snapshot
+build="tcpwave.so sha1 $(sha1sum "$plugins"/*/epan/tcpwave.so | cut -c1-12), source commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo '?')"
+
 cc -O2 -o "$base/gen" "$here/gen.c"
 pcap=$base/profile-$conns.pcap
 [ -s "$pcap" ] || "$base/gen" --connections "$conns" --seed 1 --out "$pcap" --truth "$base/profile-$conns.tsv" \
@@ -60,7 +67,7 @@ cg 0 "$none" -r "$pcap" -c 1 & cg 0+ "$plugins" -r "$pcap" -c 1; wait
 
 {
     echo "tcpwave profile: $(date -u '+%Y-%m-%d %H:%M UTC'), $conns connections, $packets packets, $(nproc) cores"
-    echo "tshark $(tshark -v 2>/dev/null | sed -n '1s/^TShark (Wireshark) //p'), plugin $plugins"
+    echo "tshark $(tshark -v 2>/dev/null | sed -n '1s/^TShark (Wireshark) //p'); $build"
     for pair in "A B" "B+ B" "F B" "S+ S-" "A B+"; do
         set -- $pair
         echo
@@ -70,12 +77,17 @@ cg 0 "$none" -r "$pcap" -c 1 & cg 0+ "$plugins" -r "$pcap" -c 1; wait
     done
     echo
     echo "==== tcpwave's own functions in A (inclusive Ir) ===="
-    callgrind_annotate --inclusive=yes --threshold=100 "$out/cg.A.out" | grep -E 'tcpwave|tw_' | head -25
+    callgrind_annotate --inclusive=yes --threshold=100 "$out/cg.A.out" 2>/dev/null | grep -E 'tcpwave|tw_' | head -25
     echo
-    echo "==== who calls the most expensive functions that grow in S+ (callers, inclusive) ===="
-    callgrind_annotate --tree=caller --inclusive=yes --threshold=100 "$out/cg.S+.out" \
-        | grep -E -B1 -A0 '\* .*(dissect_tcpwave|proto_get_finfo_ptr_array|epan_dissect_prime_with_hfid_array)' \
-        | head -30
+    echo "==== what dissect_tcpwave calls, in A (inclusive Ir, calls) ===="
+    # Blocks of --tree=calling: the function (*) and its callees (>).
+    callgrind_annotate --tree=calling --inclusive=yes --threshold=100 "$out/cg.A.out" 2>/dev/null |
+        awk 'BEGIN { RS = "" } /\*[^\n]*dissect_tcpwave/ && />/ { print; print "" }' | cut -c1-150 | head -40
+    echo
+    echo "==== who calls the per-field priming work, in S+ (callers, inclusive) ===="
+    callgrind_annotate --tree=caller --inclusive=yes --threshold=100 "$out/cg.S+.out" 2>/dev/null |
+        awk 'BEGIN { RS = "" } /\*[^\n]*(g_ptr_array_free|proto_get_finfo_ptr_array|epan_dissect_prime_with_hfid_array)/ { print; print "" }' |
+        cut -c1-150 | head -30
 } > "$out/summary.txt" 2>&1
 cat "$out/summary.txt"
 
