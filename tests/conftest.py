@@ -35,13 +35,13 @@ class Tshark:
         if not self.exe:
             pytest.fail("tshark not found: run scripts/setup.sh")
 
-    def run(self, *args, check=True, timeout=300):
+    def run(self, *args, check=True, timeout=300, extra_env=None):
         home = tempfile.mkdtemp(prefix="tcpwave-home-")
         os.chmod(home, 0o777)
         # An empty extcap folder: tshark spawns every extcap at start-up,
         # which is slow and hangs under a preloaded sanitizer runtime.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LANG": "C.UTF-8",
-               "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "WIRESHARK_EXTCAP_DIR": home}
+               "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "WIRESHARK_EXTCAP_DIR": home, **(extra_env or {})}
         # Sanitizer runtimes go to tshark only (it is not instrumented itself).
         if os.environ.get("TCPWAVE_PRELOAD"):
             env["LD_PRELOAD"] = os.environ["TCPWAVE_PRELOAD"]

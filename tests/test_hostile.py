@@ -181,26 +181,8 @@ def check_invariants(frames):
 
 
 def run_env(tshark, extra_env, *args, timeout=900):
-    """Like Tshark.run (tests/conftest.py) with more environment variables."""
-    home = tempfile.mkdtemp(prefix="tcpwave-home-")
-    os.chmod(home, 0o777)
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LANG": "C.UTF-8",
-           "WIRESHARK_PLUGIN_DIR": tshark.plugin_dir, "WIRESHARK_EXTCAP_DIR": home, **extra_env}
-    if os.environ.get("TCPWAVE_PRELOAD"):
-        env["LD_PRELOAD"] = os.environ["TCPWAVE_PRELOAD"]
-    for keep in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-        if keep in os.environ:
-            env[keep] = os.environ[keep]
-    cmd = [tshark.exe, *map(str, args)]
-    if os.geteuid() == 0:
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-    try:
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-    assert p.returncode == 0, p.stderr
-    assert not re.search(r"runtime error:|AddressSanitizer|LeakSanitizer", p.stderr), p.stderr
-    return p
+    """Tshark.run (tests/conftest.py) with more environment variables."""
+    return tshark.run(*args, timeout=timeout, extra_env=extra_env)
 
 
 @pytest.fixture
