@@ -368,30 +368,31 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_conn 
 {
     guint16 ev = rec->v.events;
 
-    if (ev & TW_EV_MIDSTREAM)
-        expert_add_info(pinfo, ti, &ei_midstream);
-    if (ev & TW_EV_SYN_MISSING)
-        expert_add_info(pinfo, ti, &ei_syn_missing);
-    if (ev & TW_EV_INFERRED)
-        expert_add_info(pinfo, ti, &ei_inferred);
-    if (ev & TW_EV_TIME_WAIT_REUSE)
-        expert_add_info(pinfo, ti, &ei_time_wait_reuse);
-    if (ev & TW_EV_HANDSHAKE_DONE)
-        expert_add_info(pinfo, ti, &ei_handshake);
-    if (ev & TW_EV_CROSSED_FINS)
-        expert_add_info(pinfo, ti, &ei_crossed_fins);
+    /* Events whose note says it all, in the order they are shown. */
+    struct plain_note {
+        guint16 event;
+        expert_field *ei;
+    };
+    const struct plain_note plain[] = {
+        {TW_EV_MIDSTREAM, &ei_midstream},       {TW_EV_SYN_MISSING, &ei_syn_missing},
+        {TW_EV_INFERRED, &ei_inferred},         {TW_EV_TIME_WAIT_REUSE, &ei_time_wait_reuse},
+        {TW_EV_HANDSHAKE_DONE, &ei_handshake},  {TW_EV_CROSSED_FINS, &ei_crossed_fins},
+    };
+    const struct plain_note plain_after[] = {
+        {TW_EV_REFUSED, &ei_refused}, {TW_EV_DATA_AFTER_FIN, &ei_data_after_fin}, {TW_EV_ACK_LOST, &ei_ack_lost},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(plain); i++)
+        if (ev & plain[i].event)
+            expert_add_info(pinfo, ti, plain[i].ei);
     if (ev & TW_EV_CLOSE_DONE)
         expert_add_info_format(pinfo, ti, &ei_close, "Connection closed: %s close initiated by the %s",
                                tw_close_type_name(c->close_type), tw_side_name(c->close_initiator));
     if (ev & TW_EV_RESET)
-        expert_add_info_format(pinfo, ti, &ei_reset, "Connection reset by the %s",
-                               tw_side_name(rec->v.sender ? rec->v.sender : TW_SIDE_UNKNOWN));
-    if (ev & TW_EV_REFUSED)
-        expert_add_info(pinfo, ti, &ei_refused);
-    if (ev & TW_EV_DATA_AFTER_FIN)
-        expert_add_info(pinfo, ti, &ei_data_after_fin);
-    if (ev & TW_EV_ACK_LOST)
-        expert_add_info(pinfo, ti, &ei_ack_lost);
+        expert_add_info_format(pinfo, ti, &ei_reset, "Connection reset by the %s", tw_side_name(rec->v.sender));
+    for (size_t i = 0; i < G_N_ELEMENTS(plain_after); i++)
+        if (ev & plain_after[i].event)
+            expert_add_info(pinfo, ti, plain_after[i].ei);
     if (ev & TW_EV_UNEXPECTED)
         expert_add_info_format(pinfo, ti, &ei_unexpected, "Segment makes no sense in this state: %s",
                                tw_why_text(rec->v.why));
