@@ -1,15 +1,19 @@
-/* packet-tcpwave.c - the Wireshark face of tcpwave: a post-dissector that
- * reads the TCP dissector's fields, feeds the state machine (fsm/tw_fsm.c)
- * on the first pass, keeps one 16-byte record per TCP layer per frame, and
- * renders fields, expert info and the tap from that record on every pass.
+/* packet-tcpwave.c - the Wireshark face of tcpwave.  A hook on TCP's entry
+ * in the "ip.proto" table reads each TCP header; a post-dissector feeds the
+ * state machine (fsm/tw_fsm.c) on the first pass, keeps one 16-byte record
+ * per TCP layer per frame, and renders fields, expert info and the tap from
+ * that record on every pass.
  *
  * Only the first pass is computed: tshark -2's second pass and the GUI's
- * re-dissection see no primed fields and may come in any order. */
+ * re-dissection may come in any order. */
 #define WS_LOG_DOMAIN "tcpwave"
 
 #include <wireshark.h>
 
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
 #include <epan/expert.h>
+#include <epan/ipproto.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/tap.h>
@@ -58,44 +62,6 @@ static expert_field ei_inferred = EI_INIT;
 
 static tw_pref_bool pref_info_column = FALSE;
 
-/* The other dissectors' fields tcpwave reads, resolved by name at handoff
- * and primed on the first pass through set_postdissector_wanted_hfids(). */
-enum wanted_field {
-    WF_TCP_STREAM,
-    WF_TCP_FLAGS,
-    WF_TCP_SEQ,
-    WF_TCP_ACK,
-    WF_TCP_LEN,
-    WF_TCP_SRCPORT,
-    WF_TCP_DSTPORT,
-    WF_IP_SRC,
-    WF_IP_DST,
-    WF_IPV6_SRC,
-    WF_IPV6_DST,
-    WF_ICMP_TYPE,
-    WF_ICMPV6_TYPE,
-    WF_TCP_SHORT,
-    WF_TCP_BOGUS_HLEN,
-    WF_MALFORMED,
-    WF_COUNT
-};
-
-static struct {
-    int hf;
-    const char *name;
-} wanted[WF_COUNT] = {
-    [WF_TCP_STREAM] = {-1, "tcp.stream"},     [WF_TCP_FLAGS] = {-1, "tcp.flags"},
-    [WF_TCP_SEQ] = {-1, "tcp.seq_raw"},       [WF_TCP_ACK] = {-1, "tcp.ack_raw"},
-    [WF_TCP_LEN] = {-1, "tcp.len"},           [WF_TCP_SRCPORT] = {-1, "tcp.srcport"},
-    [WF_TCP_DSTPORT] = {-1, "tcp.dstport"},   [WF_IP_SRC] = {-1, "ip.src"},
-    [WF_IP_DST] = {-1, "ip.dst"},             [WF_IPV6_SRC] = {-1, "ipv6.src"},
-    [WF_IPV6_DST] = {-1, "ipv6.dst"},         [WF_ICMP_TYPE] = {-1, "icmp.type"},
-    [WF_ICMPV6_TYPE] = {-1, "icmpv6.type"},
-    /* Wireshark's own verdicts that a TCP header is not whole. */
-    [WF_TCP_SHORT] = {-1, "tcp.short_segment"},     [WF_TCP_BOGUS_HLEN] = {-1, "tcp.bogus_header_length"},
-    [WF_MALFORMED] = {-1, "_ws.malformed"},
-};
-
 /* Capture-file state, emptied by the cleanup routine. */
 G_STATIC_ASSERT(sizeof(struct tcpwave_rec) == 16);
 
@@ -117,54 +83,7 @@ const struct tw_conn *tcpwave_conn(uint32_t stream)
     return c && (c->flags & TW_CONN_STARTED) ? c : NULL;
 }
 
-/* ---- First pass: read the primed fields, run the state machine ---- */
-
-/* The field of this TCP layer (fields are paired by layer, not by index). */
-static field_info *in_layer(GPtrArray *a, int layer)
-{
-    for (guint i = 0; a && i < a->len; i++) {
-        field_info *fi = g_ptr_array_index(a, i);
-        if (fi->total_layer_num == layer)
-            return fi;
-    }
-    return NULL;
-}
-
-/* The instance of either field nearest below a layer: the IP header that
- * carries this TCP layer. */
-static field_info *nearest_below(GPtrArray *a, GPtrArray *b, int layer)
-{
-    field_info *best = NULL;
-    GPtrArray *both[2] = {a, b};
-    for (int k = 0; k < 2; k++)
-        for (guint i = 0; both[k] && i < both[k]->len; i++) {
-            field_info *fi = g_ptr_array_index(both[k], i);
-            if (fi->total_layer_num < layer && (!best || fi->total_layer_num > best->total_layer_num))
-                best = fi;
-        }
-    return best;
-}
-
-static gboolean any_below(GPtrArray *a, int layer)
-{
-    for (guint i = 0; a && i < a->len; i++)
-        if (((field_info *)g_ptr_array_index(a, i))->total_layer_num < layer)
-            return TRUE;
-    return FALSE;
-}
-
-/* FNV-1a over an address field's bytes and a port. */
-static guint32 endpoint_key(const field_info *addr, guint32 port)
-{
-    guint32 h = 2166136261u;
-    if (addr && addr->ds_tvb && addr->length > 0) {
-        const guint8 *p = tvb_get_ptr(addr->ds_tvb, addr->start, addr->length);
-        for (gint i = 0; i < addr->length; i++)
-            h = (h ^ p[i]) * 16777619u;
-    }
-    h = (h ^ (port & 0xff)) * 16777619u;
-    return (h ^ (port >> 8)) * 16777619u;
-}
+/* ---- First pass ---- */
 
 /* The 4-tuple of a connection as a key of last_stream_by_tuple, whatever
  * the direction. */
@@ -260,72 +179,150 @@ static struct tcpwave_rec *new_record(guint32 frame, gboolean first_of_frame)
     return rec;
 }
 
-static void analyse_layer(packet_info *pinfo, GPtrArray *const f[WF_COUNT], field_info *stream_fi,
-                          struct tcpwave_rec *rec)
+/*
+ * TCP's entry in the "ip.proto" table is wrapped by a hook.  Asking for
+ * TCP's fields instead (set_postdissector_wanted_hfids()) makes Wireshark
+ * build and prime a protocol tree for every frame, which cost more than
+ * everything else tcpwave does (bench/README.md).  The hook reads the fixed
+ * header from the segment's own bytes before TCP runs; the post-dissector,
+ * which runs even when TCP or a dissector above it threw, takes the stream
+ * index TCP assigned from TCP's conversation and feeds the state machine.
+ */
+
+/* TCP assigns tcp.stream once it has read its fixed header up to the
+ * window (offset 16); before that it throws, and nothing is recorded.
+ * tcpwave itself reads up to the flags (offset 14). */
+#define TCP_STREAM_BYTES 16
+#define TCP_MIN_HEADER 20
+
+/* A TCP layer of the frame being dissected, until the post-dissector. */
+struct pending {
+    struct tcpwave_rec *rec; /* reserved in layer order */
+    guint8 kind;             /* enum tcpwave_rec_kind */
+    struct tw_segment s;
+    address src, dst;        /* pointing into src_bytes and dst_bytes */
+    guint8 src_bytes[16], dst_bytes[16];
+};
+
+/* Layers beyond this many in one frame (nested tunnels) get no record. */
+#define MAX_PENDING 8
+
+static struct pending pending[MAX_PENDING];
+static unsigned n_pending;
+static guint32 pending_frame; /* 0: none (frames count from 1) */
+
+static dissector_handle_t tcp_handle;
+static int proto_tcp = TW_HF_INIT;
+static int proto_tcp_hook = TW_HF_INIT;
+static protocol_t *tcpwave_protocol;
+
+/* FNV-1a over an address's bytes: tells the endpoints of a 4-tuple apart. */
+static guint32 address_key(const address *a)
 {
-    int layer = stream_fi->total_layer_num;
-    field_info *flags = in_layer(f[WF_TCP_FLAGS], layer), *seq = in_layer(f[WF_TCP_SEQ], layer);
-    field_info *ack = in_layer(f[WF_TCP_ACK], layer), *len = in_layer(f[WF_TCP_LEN], layer);
-    field_info *sport = in_layer(f[WF_TCP_SRCPORT], layer), *dport = in_layer(f[WF_TCP_DSTPORT], layer);
+    guint32 h = 2166136261u;
+    const guint8 *p = a->data;
+    for (int i = 0; i < a->len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static gboolean save_address(address *to, guint8 *bytes, const address *from)
+{
+    if (from->len < 0 || from->len > 16)
+        return FALSE;
+    if (from->len > 0)
+        memcpy(bytes, from->data, from->len);
+    set_address(to, from->type, from->len, bytes);
+    return TRUE;
+}
+
+/* Run the state machine on one pending layer. */
+static void analyse(const struct pending *p)
+{
+    conversation_t *conv = find_conversation(p->s.frame, &p->src, &p->dst, CONVERSATION_TCP, p->s.sport,
+                                             p->s.dport, 0);
+    const struct tcp_analysis *tcpd = conv ? conversation_get_proto_data(conv, proto_tcp) : NULL;
+    struct tcpwave_rec *rec = p->rec;
     struct tw_conn *c;
 
-    rec->stream = TW_FI_UINT(stream_fi);
+    if (!tcpd)
+        return; /* TCP gave it no stream: the record stays pending, nothing is shown */
+    rec->stream = tcpd->stream;
     c = tw_table_at(&conns, tcpwave_conn_id(rec->stream));
     if (!c) {
         rec->kind = TCPWAVE_REC_NO_MEMORY;
         return;
     }
-    if (any_below(f[WF_ICMP_TYPE], layer) || any_below(f[WF_ICMPV6_TYPE], layer)) {
-        rec->kind = TCPWAVE_REC_QUOTED;
-        tw_conn_peek(c, &rec->v);
-        return;
-    }
-    if (!flags || !seq || !sport || !dport || in_layer(f[WF_TCP_SHORT], layer) ||
-        in_layer(f[WF_TCP_BOGUS_HLEN], layer) || in_layer(f[WF_MALFORMED], layer)) {
-        rec->kind = TCPWAVE_REC_TRUNCATED;
+    rec->kind = p->kind;
+    if (p->kind != TCPWAVE_REC_SEGMENT) {
         tw_conn_peek(c, &rec->v);
         return;
     }
 
-    gboolean first = !(c->flags & TW_CONN_STARTED);
-    field_info *src = nearest_below(f[WF_IP_SRC], f[WF_IPV6_SRC], layer);
-    struct tw_segment s = {
-        .frame = pinfo->num,
-        .time_ns = time_ns(&pinfo->abs_ts),
-        .seq = TW_FI_UINT(seq),
-        .ack = ack ? TW_FI_UINT(ack) : 0,
-        .len = len ? TW_FI_UINT(len) : 0,
-        .sport = (guint16)TW_FI_UINT(sport),
-        .dport = (guint16)TW_FI_UINT(dport),
-        .flags = (guint8)TW_FI_UINT(flags),
-    };
-    s.src_key = endpoint_key(src, 0);
-    s.dst_key = endpoint_key(nearest_below(f[WF_IP_DST], f[WF_IPV6_DST], layer), 0);
-    rec->kind = TCPWAVE_REC_SEGMENT;
-    rec->tcp_flags = (guint8)TW_FI_UINT(flags);
+    struct tw_segment s = p->s;
     guint16 events = 0;
-    if (first)
+    s.src_key = address_key(&p->src);
+    s.dst_key = address_key(&p->dst);
+    rec->tcp_flags = s.flags;
+    if (!(c->flags & TW_CONN_STARTED))
         c = place_new_stream(rec->stream, c, &s, &events);
     tw_conn_step(c, &s, &rec->v);
     rec->v.events |= events;
     rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;
 }
 
-static void analyse_frame(packet_info *pinfo, proto_tree *tree)
+static void flush_pending(void)
 {
-    GPtrArray *f[WF_COUNT];
-    GPtrArray *streams = proto_get_finfo_ptr_array(tree, wanted[WF_TCP_STREAM].hf);
+    for (unsigned i = 0; i < n_pending; i++)
+        analyse(&pending[i]);
+    n_pending = 0;
+}
 
-    if (!streams || streams->len == 0)
-        return;
-    for (int i = 0; i < WF_COUNT; i++)
-        f[i] = proto_get_finfo_ptr_array(tree, wanted[i].hf);
-    for (guint k = 0; k < streams->len; k++) {
-        struct tcpwave_rec *rec = new_record(pinfo->num, k == 0);
-        if (!rec)
-            return;
-        analyse_layer(pinfo, f, g_ptr_array_index(streams, k), rec);
+/* Before TCP runs: what its header says, read as TCP will read it. */
+static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
+{
+    guint captured = tvb_captured_length(tvb), reported = tvb_reported_length(tvb);
+    struct pending *p;
+
+    if (pending_frame != pinfo->num) {
+        flush_pending(); /* a frame whose post-dissectors did not run */
+        pending_frame = pinfo->num;
     }
+    if (captured < TCP_STREAM_BYTES || n_pending == MAX_PENDING)
+        return;
+    p = &pending[n_pending];
+    memset(p, 0, sizeof *p);
+    if (!save_address(&p->src, p->src_bytes, &pinfo->src) || !save_address(&p->dst, p->dst_bytes, &pinfo->dst))
+        return;
+    p->rec = new_record(pinfo->num, n_pending == 0);
+    if (!p->rec)
+        return;
+    p->rec->kind = TCPWAVE_REC_PENDING;
+    n_pending++;
+
+    guint hlen = (tvb_get_guint8(tvb, 12) >> 4) * 4u;
+    p->s.frame = pinfo->num;
+    p->s.time_ns = time_ns(&pinfo->abs_ts);
+    p->s.sport = tvb_get_ntohs(tvb, 0);
+    p->s.dport = tvb_get_ntohs(tvb, 2);
+    if (pinfo->flags.in_error_pkt) {
+        p->kind = TCPWAVE_REC_QUOTED;
+    } else if (hlen < TCP_MIN_HEADER || reported < hlen) {
+        p->kind = TCPWAVE_REC_TRUNCATED; /* TCP's "bogus header length" and "short segment" */
+    } else {
+        p->kind = TCPWAVE_REC_SEGMENT;
+        p->s.seq = tvb_get_ntohl(tvb, 4);
+        p->s.ack = tvb_get_ntohl(tvb, 8);
+        p->s.flags = tvb_get_guint8(tvb, 13);
+        p->s.len = reported - hlen;
+    }
+}
+
+static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!PINFO_FD_VISITED(pinfo) && proto_is_protocol_enabled(tcpwave_protocol))
+        peek_segment(tvb, pinfo);
+    return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
 }
 
 /* ---- Every pass: render the stored record ---- */
@@ -460,6 +457,9 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     char step[24] = "";
     proto_item *ti = NULL;
 
+    if (rec->kind == TCPWAVE_REC_PENDING)
+        return;
+
     if (rec->kind == TCPWAVE_REC_SEGMENT && c && tw_step_kind(v->step) != TW_STEP_NONE && (tree || pref_info_column))
         format_step(step, sizeof step, c, v->step);
     if (tree)
@@ -484,8 +484,8 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 {
     const guint32 *first;
 
-    if (!PINFO_FD_VISITED(pinfo))
-        analyse_frame(pinfo, tree);
+    if (!PINFO_FD_VISITED(pinfo) && pending_frame == pinfo->num)
+        flush_pending();
     first = tw_table_get(&frame_index, pinfo->num);
     if (!first || *first == 0)
         return 0;
@@ -526,6 +526,8 @@ static void tcpwave_cleanup(void)
     tw_table_clear(&records);
     tw_table_clear(&frame_index);
     tw_table_clear(&aliases);
+    n_pending = 0;
+    pending_frame = 0;
     if (last_stream_by_tuple) {
         g_hash_table_destroy(last_stream_by_tuple);
         last_stream_by_tuple = NULL;
@@ -648,6 +650,8 @@ void proto_register_tcpwave(void)
     prefs_register_bool_preference(module, "info_column", "Show the step and the states in the Info column",
                                    "Append the segment's role, step and both endpoints' states to the Info column",
                                    &pref_info_column);
+    proto_tcp_hook = proto_register_protocol_in_name_only("TCP, read by tcpwave", "TCP/tcpwave", "tcpwave.tcp",
+                                                          proto_tcpwave, FT_PROTOCOL);
     register_cleanup_routine(tcpwave_cleanup);
     tcpwave_tap = register_tap("tcpwave");
     tcpwave_stat_register();
@@ -655,16 +659,15 @@ void proto_register_tcpwave(void)
 
 void proto_reg_handoff_tcpwave(void)
 {
-    dissector_handle_t handle = create_dissector_handle(dissect_tcpwave, proto_tcpwave);
-    GArray *hfids = g_array_sized_new(FALSE, FALSE, sizeof(int), WF_COUNT);
-
-    for (int i = 0; i < WF_COUNT; i++) {
-        wanted[i].hf = proto_registrar_get_id_byname(wanted[i].name);
-        if (wanted[i].hf > 0)
-            g_array_append_val(hfids, wanted[i].hf);
-        else
-            ws_warning("field %s not found: tcpwave analyses less", wanted[i].name);
+    register_postdissector(create_dissector_handle(dissect_tcpwave, proto_tcpwave));
+    tcpwave_protocol = find_protocol_by_id(proto_tcpwave);
+    tcp_handle = find_dissector("tcp");
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    if (!tcp_handle || proto_tcp < 0) {
+        ws_warning("the TCP dissector was not found: tcpwave analyses nothing");
+        return;
     }
-    register_postdissector(handle);
-    set_postdissector_wanted_hfids(handle, hfids);
+    /* Replaces TCP's own entry; TCP is called from the hook. */
+    dissector_add_uint("ip.proto", IP_PROTO_TCP,
+                       create_dissector_handle_with_name(dissect_tcp_hook, proto_tcp_hook, "tcpwave.tcp"));
 }

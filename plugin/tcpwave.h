@@ -11,8 +11,9 @@
 enum tcpwave_rec_kind {
     TCPWAVE_REC_SEGMENT = 0, /* a segment, fed to the state machine */
     TCPWAVE_REC_QUOTED,      /* a header quoted in an ICMP error: not a segment */
-    TCPWAVE_REC_TRUNCATED,   /* header cut short by the snapshot length: not analysed */
-    TCPWAVE_REC_NO_MEMORY    /* the connection table could not grow: not analysed */
+    TCPWAVE_REC_TRUNCATED,   /* header Wireshark cannot parse (bogus length, short segment): not analysed */
+    TCPWAVE_REC_NO_MEMORY,   /* the connection table could not grow: not analysed */
+    TCPWAVE_REC_PENDING      /* seen by the hook, but TCP gave it no stream: nothing shown */
 };
 
 /* One per TCP layer per frame: 16 bytes. */

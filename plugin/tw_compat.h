@@ -31,15 +31,6 @@
 #define TW_ETT_INIT (-1)
 #endif
 
-/* field_info.value: embedded in 4.0, a pointer from 4.2 on. */
-#if TW_WS_AT_LEAST(4, 2)
-#define TW_FI_VALUE(fi) ((fi)->value)
-#else
-#define TW_FI_VALUE(fi) (&(fi)->value)
-#endif
-
-#define TW_FI_UINT(fi) fvalue_get_uinteger(TW_FI_VALUE(fi))
-
 /* The variable behind a boolean preference: a gboolean in 4.0, a C bool from
  * 4.2 on (prefs_register_bool_preference()'s last argument). */
 #if TW_WS_AT_LEAST(4, 2)
