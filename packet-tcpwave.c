@@ -300,7 +300,8 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
     p->rec->kind = TCPWAVE_REC_PENDING;
     n_pending++;
 
-    guint hlen = (tvb_get_guint8(tvb, 12) >> 4) * 4u;
+    guint16 offset_flags = tvb_get_ntohs(tvb, 12); /* data offset, reserved bits, flags */
+    guint hlen = (offset_flags >> 12) * 4u;
     p->s.frame = pinfo->num;
     p->s.time_ns = time_ns(&pinfo->abs_ts);
     p->s.sport = tvb_get_ntohs(tvb, 0);
@@ -313,7 +314,7 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
         p->kind = TCPWAVE_REC_SEGMENT;
         p->s.seq = tvb_get_ntohl(tvb, 4);
         p->s.ack = tvb_get_ntohl(tvb, 8);
-        p->s.flags = tvb_get_guint8(tvb, 13);
+        p->s.flags = (guint8)offset_flags;
         p->s.len = reported - hlen;
     }
 }
@@ -499,23 +500,25 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 }
 
 /* TCPWAVE_MEMSTATS=1: report on stderr what the plugin held for the file,
- * counted from its own tables (bench/ divides it by frames and
- * connections). */
+ * counted from its own tables (bench/ divides what grows with frames by the
+ * frames, and what grows with connections by the connections). */
 static void report_memory(void)
 {
     size_t tuples = last_stream_by_tuple ? g_hash_table_size(last_stream_by_tuple) : 0;
     /* A GHashTable entry costs a key, a value and a hash slot (3 words) plus
      * spare capacity; count 4 words per entry. */
     size_t tuple_bytes = tuples * 4 * sizeof(gpointer);
+    size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
+    size_t per_conn = tw_table_bytes(&conns) + tuple_bytes + tw_table_bytes(&aliases) + tcpwave_stat_bytes();
 
     if (!g_getenv("TCPWAVE_MEMSTATS") || frame_index.count == 0)
         return;
     fprintf(stderr,
             "tcpwave memory: frames %zu records %zu connections %zu | bytes: index %zu records %zu "
-            "connections %zu tuples %zu total %zu\n",
+            "connections %zu tuples %zu aliases %zu statistics %zu total %zu\n",
             frame_index.count - 1, records.count, conns.count, tw_table_bytes(&frame_index),
-            tw_table_bytes(&records), tw_table_bytes(&conns), tuple_bytes,
-            tw_table_bytes(&frame_index) + tw_table_bytes(&records) + tw_table_bytes(&conns) + tuple_bytes);
+            tw_table_bytes(&records), tw_table_bytes(&conns), tuple_bytes, tw_table_bytes(&aliases),
+            tcpwave_stat_bytes(), per_frame + per_conn);
 }
 
 static void tcpwave_cleanup(void)

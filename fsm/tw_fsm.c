@@ -128,11 +128,19 @@ static bool rst_in_window(const struct tw_endpoint *ex, const struct tw_endpoint
     return seq + 1 - left < MAX_WINDOW + 1;
 }
 
+/* Where each link's time is kept, or -1. */
+static const int8_t timed_slot[TW_LINK_COUNT] = {
+    [TW_LINK_SYN] = TW_TIMED_SYN,   [TW_LINK_SYNACK] = -1,         [TW_LINK_HS_ACK] = TW_TIMED_HS_ACK,
+    [TW_LINK_FIN1] = TW_TIMED_FIN1, [TW_LINK_FIN1_ACK] = -1,       [TW_LINK_FIN2] = TW_TIMED_FIN2,
+    [TW_LINK_FINAL_ACK] = TW_TIMED_FINAL_ACK, [TW_LINK_RST] = -1,
+};
+
 static void remember(struct tw_conn *c, enum tw_link l, const struct tw_segment *s)
 {
     if (c->frames[l] == 0) {
         c->frames[l] = s->frame;
-        c->times[l] = s->time_ns;
+        if (timed_slot[l] >= 0)
+            c->times[timed_slot[l]] = s->time_ns;
     }
 }
 
@@ -642,10 +650,19 @@ bool tw_conn_in_time_wait(const struct tw_conn *c)
     return c->ep[0].state == TW_TIME_WAIT || c->ep[1].state == TW_TIME_WAIT;
 }
 
+bool tw_conn_time(const struct tw_conn *c, enum tw_link l, int64_t *ns)
+{
+    if ((unsigned)l >= TW_LINK_COUNT || timed_slot[l] < 0 || c->frames[l] == 0 ||
+        c->times[timed_slot[l]] == TW_TIME_UNKNOWN)
+        return false;
+    *ns = c->times[timed_slot[l]];
+    return true;
+}
+
 bool tw_conn_interval(const struct tw_conn *c, enum tw_link from, enum tw_link to, int64_t *ns)
 {
-    if (c->frames[from] == 0 || c->frames[to] == 0 || c->times[from] == TW_TIME_UNKNOWN ||
-        c->times[to] == TW_TIME_UNKNOWN || c->times[to] < c->times[from])
+    int64_t t_from, t_to;
+    if (!tw_conn_time(c, from, &t_from) || !tw_conn_time(c, to, &t_to) || t_to < t_from)
         return false;
-    return !__builtin_sub_overflow(c->times[to], c->times[from], ns); /* gcc and clang */
+    return !__builtin_sub_overflow(t_to, t_from, ns); /* gcc and clang */
 }

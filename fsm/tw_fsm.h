@@ -164,7 +164,8 @@ struct tw_verdict {
     uint16_t events;  /* TW_EV_* */
 };
 
-/* Indexes of the frames and times a connection remembers. */
+/* Indexes of the frames a connection remembers (the links between the
+ * segments of its handshake and close). */
 enum tw_link {
     TW_LINK_SYN = 0,
     TW_LINK_SYNACK,
@@ -175,6 +176,17 @@ enum tw_link {
     TW_LINK_FINAL_ACK,
     TW_LINK_RST,
     TW_LINK_COUNT
+};
+
+/* The links whose capture time is kept too: the ends of the durations shown
+ * (handshake time, FIN gap, close duration). */
+enum tw_timed {
+    TW_TIMED_SYN = 0,
+    TW_TIMED_HS_ACK,
+    TW_TIMED_FIN1,
+    TW_TIMED_FIN2,
+    TW_TIMED_FINAL_ACK,
+    TW_TIMED_COUNT
 };
 
 struct tw_endpoint {
@@ -211,7 +223,7 @@ enum {
 
 struct tw_conn {
     struct tw_endpoint ep[2];
-    int64_t times[TW_LINK_COUNT];
+    int64_t times[TW_TIMED_COUNT];  /* by enum tw_timed */
     int64_t last_time;              /* time of the previous segment */
     uint32_t frames[TW_LINK_COUNT]; /* 0: not seen */
     uint32_t first_key;             /* src_key and port of the first sender */
@@ -246,8 +258,13 @@ bool tw_conn_in_time_wait(const struct tw_conn *c);
  * and ACK numbers fall in c's windows? */
 bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s);
 
-/* Durations between remembered frames; false when either frame is missing
- * or the later one is stamped earlier (time went backwards). */
+/* The capture time of a remembered frame; false when the frame is missing,
+ * its time is unknown, or the link is not one of enum tw_timed. */
+bool tw_conn_time(const struct tw_conn *c, enum tw_link l, int64_t *ns);
+
+/* Durations between remembered frames; false when either time is not known
+ * (see tw_conn_time()) or the later one is stamped earlier (time went
+ * backwards). */
 bool tw_conn_interval(const struct tw_conn *c, enum tw_link from, enum tw_link to, int64_t *ns);
 
 static inline unsigned tw_step_kind(uint8_t step) { return step >> 4; }

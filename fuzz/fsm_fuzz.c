@@ -251,10 +251,12 @@ static void check_step(struct track *k, unsigned seg, const struct tw_segment *s
     /* Durations: never negative, and exactly the difference when given. */
     for (int from = 0; from < TW_LINK_COUNT; from++)
         for (int to = 0; to < TW_LINK_COUNT; to++) {
-            int64_t ns = -1;
+            int64_t ns = -1, t_from = 0, t_to = 0;
             if (tw_conn_interval(c, (enum tw_link)from, (enum tw_link)to, &ns)) {
                 CHECK(ns >= 0, "negative duration");
-                CHECK((__int128)ns == (__int128)c->times[to] - (__int128)c->times[from], "duration overflowed");
+                CHECK(tw_conn_time(c, (enum tw_link)from, &t_from) && tw_conn_time(c, (enum tw_link)to, &t_to),
+                      "duration without both times");
+                CHECK((__int128)ns == (__int128)t_to - (__int128)t_from, "duration overflowed");
             }
         }
 

@@ -606,6 +606,11 @@ void tcpwave_stat_cleanup(void)
     tw_table_clear(&conv_sel.entries);
 }
 
+size_t tcpwave_stat_bytes(void)
+{
+    return tw_table_bytes(&outcome_sel.entries) + tw_table_bytes(&conv_sel.entries);
+}
+
 /* ---- Registration ---- */
 
 void tcpwave_stat_register(void)

@@ -42,6 +42,9 @@ const struct tw_conn *tcpwave_conn(uint32_t stream);
 /* Register the statistics (called from proto_register_tcpwave). */
 void tcpwave_stat_register(void);
 
+/* Bytes the statistics hold per connection (for TCPWAVE_MEMSTATS). */
+size_t tcpwave_stat_bytes(void);
+
 /* Free what the statistics hold per connection (the capture file closes). */
 void tcpwave_stat_cleanup(void);
 

@@ -470,10 +470,12 @@ static void test_established_time_backwards_flagged(void)
     r.now -= 10000000000;
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
     g_assert_true(r.v.events & TW_EV_TIME_BACKWARDS);
-    int64_t ns;
-    g_assert_false(tw_conn_interval(&r.conn, TW_LINK_SYN, TW_LINK_SYNACK, &ns));
     cs(&r, A, C_ISN + 1, S_ISN + 1, 0); /* later than the SYN-ACK: only one jump is flagged */
     g_assert_false(r.v.events & TW_EV_TIME_BACKWARDS);
+    int64_t ns, syn, ack;
+    g_assert_true(tw_conn_time(&r.conn, TW_LINK_SYN, &syn) && tw_conn_time(&r.conn, TW_LINK_HS_ACK, &ack));
+    g_assert_cmpint(ack, <, syn); /* the handshake ACK is stamped before the SYN: no handshake time */
+    g_assert_false(tw_conn_interval(&r.conn, TW_LINK_SYN, TW_LINK_HS_ACK, &ns));
 }
 
 /* A live connection is continued by an in-window segment, not by one far
