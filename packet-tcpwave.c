@@ -636,7 +636,9 @@ void proto_register_tcpwave(void)
         {&ei_icmp_quoted, {"tcpwave.expert.icmp_quoted", PI_SEQUENCE, PI_CHAT,
                            "TCP header quoted in an ICMP error: not a segment of the connection, states unchanged",
                            EXPFILL}},
-        {&ei_truncated, {"tcpwave.expert.truncated", PI_MALFORMED, PI_NOTE,
+        /* Undecoded, not malformed: Wireshark judges the header itself (a
+         * PI_MALFORMED item would also mark the frame _ws.malformed). */
+        {&ei_truncated, {"tcpwave.expert.truncated", PI_UNDECODED, PI_NOTE,
                          "TCP header incomplete or malformed: segment not analysed", EXPFILL}},
         {&ei_inferred, {"tcpwave.expert.inferred", PI_SEQUENCE, PI_NOTE,
                         "The segment this one answers was not captured (or not analysed): states inferred from "
@@ -654,8 +656,13 @@ void proto_register_tcpwave(void)
     prefs_register_bool_preference(module, "info_column", "Show the step and the states in the Info column",
                                    "Append the segment's role, step and both endpoints' states to the Info column",
                                    &pref_info_column);
-    proto_tcp_hook = proto_register_protocol_in_name_only("TCP, read by tcpwave", "TCP/tcpwave", "tcpwave.tcp",
-                                                          proto_tcpwave, FT_PROTOCOL);
+    /* The hook's protocol is TCP's helper, so Wireshark calls the hook exactly
+     * when TCP is enabled (a protocol in name only follows its parent), and
+     * disabling tcpwave never disables TCP.  TCP registered before any plugin. */
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    if (proto_tcp > 0)
+        proto_tcp_hook = proto_register_protocol_in_name_only("TCP, read by tcpwave", "TCP/tcpwave", "tcpwave.tcp",
+                                                              proto_tcp, FT_PROTOCOL);
     register_cleanup_routine(tcpwave_cleanup);
     tcpwave_tap = register_tap("tcpwave");
     tcpwave_stat_register();
@@ -666,8 +673,7 @@ void proto_reg_handoff_tcpwave(void)
     register_postdissector(create_dissector_handle(dissect_tcpwave, proto_tcpwave));
     tcpwave_protocol = find_protocol_by_id(proto_tcpwave);
     tcp_handle = find_dissector("tcp");
-    proto_tcp = proto_get_id_by_filter_name("tcp");
-    if (!tcp_handle || proto_tcp < 0) {
+    if (!tcp_handle || proto_tcp_hook <= 0) {
         ws_warning("the TCP dissector was not found: tcpwave analyses nothing");
         return;
     }
