@@ -214,7 +214,7 @@ static guint32 pending_frame; /* 0: none (frames count from 1) */
 static dissector_handle_t tcp_handle;
 static int proto_tcp = TW_HF_INIT;
 static int proto_tcp_hook = TW_HF_INIT;
-static protocol_t *tcpwave_protocol, *tcp_protocol;
+static protocol_t *tcpwave_protocol;
 
 /* FNV-1a over an address's bytes: tells the endpoints of a 4-tuple apart. */
 static guint32 address_key(const address *a)
@@ -319,10 +319,10 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
     }
 }
 
+/* Called only while TCP is enabled (the hook's protocol is TCP's helper). */
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (!PINFO_FD_VISITED(pinfo) && proto_is_protocol_enabled(tcpwave_protocol) &&
-        proto_is_protocol_enabled(tcp_protocol))
+    if (!PINFO_FD_VISITED(pinfo) && proto_is_protocol_enabled(tcpwave_protocol))
         peek_segment(tvb, pinfo);
     return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
 }
@@ -677,7 +677,6 @@ void proto_reg_handoff_tcpwave(void)
         ws_warning("the TCP dissector was not found: tcpwave analyses nothing");
         return;
     }
-    tcp_protocol = find_protocol_by_id(proto_tcp);
     /* Replaces TCP's own entry; TCP is called from the hook. */
     dissector_add_uint("ip.proto", IP_PROTO_TCP,
                        create_dissector_handle_with_name(dissect_tcp_hook, proto_tcp_hook, "tcpwave.tcp"));
