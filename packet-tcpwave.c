@@ -189,11 +189,11 @@ static struct tcpwave_rec *new_record(guint32 frame, gboolean first_of_frame)
  * index TCP assigned from TCP's conversation and feeds the state machine.
  */
 
-/* TCP assigns tcp.stream once it has read its fixed header up to the
- * window (offset 16); before that it throws, and nothing is recorded.
- * tcpwave itself reads up to the flags (offset 14). */
-#define TCP_STREAM_BYTES 16
+/* tcpwave reads the header up to the flags (offset 14); TCP assigns
+ * tcp.stream once it has TW_TCP_STREAM_BYTES (tw_compat.h): with fewer
+ * captured, nothing is recorded. */
 #define TCP_MIN_HEADER 20
+G_STATIC_ASSERT(TW_TCP_STREAM_BYTES >= 14);
 
 /* A TCP layer of the frame being dissected, until the post-dissector. */
 struct pending {
@@ -204,8 +204,9 @@ struct pending {
     guint8 src_bytes[16], dst_bytes[16];
 };
 
-/* Layers beyond this many in one frame (nested tunnels) get no record. */
-#define MAX_PENDING 8
+/* Layers beyond this many in one frame (nested tunnels, 802.11 A-MSDUs of
+ * small segments) get no record. */
+#define MAX_PENDING 64
 
 static struct pending pending[MAX_PENDING];
 static unsigned n_pending;
@@ -230,17 +231,19 @@ static gboolean save_address(address *to, guint8 *bytes, const address *from)
 {
     if (from->len < 0 || from->len > 16)
         return FALSE;
-    if (from->len > 0)
-        memcpy(bytes, from->data, from->len);
+    if (from->len == 0) {
+        set_address(to, from->type, 0, NULL); /* e.g. AT_NONE: an exported PDU with no address */
+        return TRUE;
+    }
+    memcpy(bytes, from->data, from->len);
     set_address(to, from->type, from->len, bytes);
     return TRUE;
 }
 
 /* Run the state machine on one pending layer. */
-static void analyse(const struct pending *p)
+static void analyse(const packet_info *pinfo, const struct pending *p)
 {
-    conversation_t *conv = find_conversation(p->s.frame, &p->src, &p->dst, CONVERSATION_TCP, p->s.sport,
-                                             p->s.dport, 0);
+    conversation_t *conv = tw_find_tcp_conversation(pinfo, p->s.frame, &p->src, &p->dst, p->s.sport, p->s.dport);
     const struct tcp_analysis *tcpd = conv ? conversation_get_proto_data(conv, proto_tcp) : NULL;
     struct tcpwave_rec *rec = p->rec;
     struct tw_conn *c;
@@ -271,10 +274,10 @@ static void analyse(const struct pending *p)
     rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;
 }
 
-static void flush_pending(void)
+static void flush_pending(const packet_info *pinfo)
 {
     for (unsigned i = 0; i < n_pending; i++)
-        analyse(&pending[i]);
+        analyse(pinfo, &pending[i]);
     n_pending = 0;
 }
 
@@ -285,10 +288,10 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
     struct pending *p;
 
     if (pending_frame != pinfo->num) {
-        flush_pending(); /* a frame whose post-dissectors did not run */
+        flush_pending(pinfo); /* a frame whose post-dissectors did not run */
         pending_frame = pinfo->num;
     }
-    if (captured < TCP_STREAM_BYTES || n_pending == MAX_PENDING)
+    if (captured < TW_TCP_STREAM_BYTES || n_pending == MAX_PENDING)
         return;
     p = &pending[n_pending];
     memset(p, 0, sizeof *p);
@@ -308,8 +311,11 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
     p->s.dport = tvb_get_ntohs(tvb, 2);
     if (pinfo->flags.in_error_pkt) {
         p->kind = TCPWAVE_REC_QUOTED;
-    } else if (hlen < TCP_MIN_HEADER || reported < hlen) {
-        p->kind = TCPWAVE_REC_TRUNCATED; /* TCP's "bogus header length" and "short segment" */
+    } else if (hlen < TCP_MIN_HEADER || reported < hlen || pinfo->fragmented) {
+        /* TCP's "bogus header length" and "short segment"; or the first
+         * fragment of a datagram not reassembled: its length is not the
+         * segment's (TCP computes no tcp.len either). */
+        p->kind = TCPWAVE_REC_TRUNCATED;
     } else {
         p->kind = TCPWAVE_REC_SEGMENT;
         p->s.seq = tvb_get_ntohl(tvb, 4);
@@ -486,8 +492,8 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 {
     const guint32 *first;
 
-    if (!PINFO_FD_VISITED(pinfo) && pending_frame == pinfo->num)
-        flush_pending();
+    if (n_pending)
+        flush_pending(pinfo); /* this frame's layers, or any left by a frame whose post-dissectors did not run */
     first = tw_table_get(&frame_index, pinfo->num);
     if (!first || *first == 0)
         return 0;
@@ -639,7 +645,8 @@ void proto_register_tcpwave(void)
         /* Undecoded, not malformed: Wireshark judges the header itself (a
          * PI_MALFORMED item would also mark the frame _ws.malformed). */
         {&ei_truncated, {"tcpwave.expert.truncated", PI_UNDECODED, PI_NOTE,
-                         "TCP header incomplete or malformed: segment not analysed", EXPFILL}},
+                         "TCP segment not analysed: its header is bogus or longer than the segment, or it is an "
+                         "IP fragment not reassembled", EXPFILL}},
         {&ei_inferred, {"tcpwave.expert.inferred", PI_SEQUENCE, PI_NOTE,
                         "The segment this one answers was not captured (or not analysed): states inferred from "
                         "its ACK number", EXPFILL}},

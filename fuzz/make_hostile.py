@@ -141,6 +141,47 @@ def synack_truncated():
     return frames
 
 
+def header_cuts():
+    """A connection whose nine requests are captured with 12 to 20 bytes of
+    TCP header (one each), then a whole reply and four-way close; and for each
+    cut, a SYN on a 4-tuple of its own cut the same way.  Wireshark gives a
+    segment tcp.stream once it has read 16 TCP bytes (4.0, 4.4) or 14 (4.6)."""
+    frames = []
+    k = Conn(frames, "10.0.0.1", "10.0.0.2", 0x10000000, 0x20000000, c_port=41131)
+    k.handshake()
+    for n in range(12, 21):
+        k.send("c", "PA", REQUEST, caplen=14 + 20 + n)
+    k.send("s", "PA", REPLY)
+    k.four_way()
+    for n in range(12, 21):
+        lone = Conn(frames, "10.0.0.1", "10.0.0.2", 0x30000000, 0x40000000, t=k.t + n * MS, c_port=41140 + n)
+        lone.send("c", "S", caplen=14 + 20 + n)
+    return frames
+
+
+def syn_cut14():
+    """A whole connection whose SYN alone is captured with 14 bytes of TCP
+    header: ports, sequence and ACK numbers, data offset and flags, no more."""
+    frames = []
+    basic(frames, 41151)
+    f, t, _ = frames[0]
+    frames[0] = (f, t, 14 + 20 + 14)
+    return frames
+
+
+def exported_pdu_no_address(path):
+    """One exported PDU (link type 252) that asks for the ip.proto table, value
+    6, with no address tag: a TCP SYN reaches TCP (and tcpwave's hook) with
+    no source or destination address at all."""
+    def tlv(tag, value):
+        return struct.pack(">HH", tag, len(value)) + value
+    syn = pk.tcp_header(bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]), 41161, SERVER_PORT, 0x10000000, 0, pk.SYN,
+                        options=pk.tcp_options_syn(1))
+    pdu = tlv(14, b"ip.proto") + tlv(32, struct.pack(">I", 6)) + tlv(0, b"") + syn
+    with pk.PcapWriter(path, linktype=252) as w:
+        w.write(pdu, T0)
+
+
 def bogus_headers():
     """Segments whose TCP header length field or IP total length is wrong,
     injected into a normal connection, then the rest of it; last, a lone
@@ -562,6 +603,8 @@ SMALL = {
     "snaplen54.pcap": snaplen54,
     "synack-truncated.pcap": synack_truncated,
     "bogus-headers.pcap": bogus_headers,
+    "header-cuts.pcap": header_cuts,
+    "syn-cut14.pcap": syn_cut14,
     "no-tcp.pcap": no_tcp,
     "time-backwards.pcap": time_backwards,
     "seq-wrap-jumps.pcap": seq_wrap_jumps,
@@ -592,6 +635,7 @@ def main():
         return
     for name, make in SMALL.items():
         write_pcap(os.path.join(args.out, name), make())
+    exported_pdu_no_address(os.path.join(args.out, "exported-pdu-no-address.pcap"))
     with open(os.path.join(args.out, "time-extremes.pcapng"), "wb") as fh:
         fh.write(time_extremes())
     capture_files(args.out)

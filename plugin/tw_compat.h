@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <epan/conversation.h>
+#include <epan/packet_info.h>
+#include <epan/prefs.h>
 #include <epan/proto.h>
 #include <ws_symbol_export.h>
 #include <ws_version.h>
@@ -30,6 +33,48 @@
 #define TW_HF_INIT (-1)
 #define TW_ETT_INIT (-1)
 #endif
+
+/* How many bytes of a TCP header TCP reads before it assigns tcp.stream (its
+ * conversation lookup): up to the window (16) until 4.4, up to the flags (14)
+ * from 4.6 on.  With fewer captured, TCP throws first and the segment has no
+ * stream.  Checked on 4.0, 4.4 and 4.6 by tests/test_hook.py (hostile/
+ * header-cuts.pcap: a tcpwave record exactly where Wireshark gives tcp.stream). */
+#if TW_WS_AT_LEAST(4, 6)
+#define TW_TCP_STREAM_BYTES 14
+#else
+#define TW_TCP_STREAM_BYTES 16
+#endif
+
+/* The conversation TCP used for a segment of frame `frame`: what TCP's own
+ * lookup (find_conversation_pinfo() up to 4.2, find_conversation_strat() from
+ * 4.4 on) returns for these addresses and ports.  From 4.4 on, with the
+ * preference protocols.conversation_deinterlacing_key set, TCP's
+ * conversations are keyed by the link-layer conversation too: the lookup
+ * then goes through find_conversation_strat() on a copy of pinfo carrying
+ * the segment's addresses and ports. */
+static inline conversation_t *tw_find_tcp_conversation(const packet_info *pinfo, uint32_t frame, const address *src,
+                                                       const address *dst, uint32_t sport, uint32_t dport)
+{
+#if TW_WS_AT_LEAST(4, 4)
+    if (prefs.conversation_deinterlacing_key > 0) {
+        packet_info as_tcp = *pinfo;
+        as_tcp.num = frame;
+        copy_address_shallow(&as_tcp.src, src);
+        copy_address_shallow(&as_tcp.dst, dst);
+        as_tcp.ptype = PT_TCP;
+        as_tcp.srcport = sport;
+        as_tcp.destport = dport;
+#if TW_WS_AT_LEAST(4, 6)
+        return find_conversation_strat(&as_tcp, CONVERSATION_TCP, 0, false);
+#else
+        return find_conversation_strat(&as_tcp, CONVERSATION_TCP, 0);
+#endif
+    }
+#else
+    (void)pinfo;
+#endif
+    return find_conversation(frame, src, dst, CONVERSATION_TCP, sport, dport, 0);
+}
 
 /* The variable behind a boolean preference: a gboolean in 4.0, a C bool from
  * 4.2 on (prefs_register_bool_preference()'s last argument). */
