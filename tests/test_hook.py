@@ -41,11 +41,11 @@ def test_no_plugin_reference_has_no_tcpwave(tshark, no_plugin):
     assert "tcpwave" not in tshark.run("-G", "plugins", extra_env=no_plugin).stdout
 
 
-# The one known difference.  An exported PDU that names the ip.proto table is
-# dissected by a call that does not add the protocol to frame.protocols
-# (dissector_try_uint_new(..., add_proto_name=FALSE)); through the hook, TCP
-# is called as a dissector of its own and "tcp" is listed.  Every other field
-# is the same.
+# The one known difference.  In Wireshark 4.0 an exported PDU that names the
+# ip.proto table is dissected by a call that does not add the protocol to
+# frame.protocols (dissector_try_uint_new(..., add_proto_name=FALSE)); through
+# the hook, TCP is called as a dissector of its own and "tcp" is listed, as
+# 4.6 lists it with no plugin.  Every other field is the same.
 KNOWN_DIFFERENCE = {"exported-pdu-no-address.pcap": ("exported_pdu\t", "exported_pdu:tcp\t")}
 
 
@@ -54,9 +54,8 @@ def test_wireshark_dissection_unchanged(tshark, no_plugin, pcap):
     """Every field above, frame by frame, and tshark's exit status are the
     same with tcpwave loaded as with no plugin."""
     status, out = dissect(tshark, pcap, env=no_plugin)
-    if pcap.name in KNOWN_DIFFERENCE:
-        without, with_hook = KNOWN_DIFFERENCE[pcap.name]
-        assert without in out
+    without, with_hook = KNOWN_DIFFERENCE.get(pcap.name, (None, None))
+    if without and without in out:  # 4.0; 4.6 lists tcp there without the plugin too
         out = out.replace(without, with_hook)
     assert dissect(tshark, pcap) == (status, out)
 
