@@ -240,11 +240,84 @@ static gboolean save_address(address *to, guint8 *bytes, const address *from)
     return TRUE;
 }
 
-/* Run the state machine on one pending layer. */
-static void analyse(const packet_info *pinfo, const struct pending *p)
+/*
+ * TCP's conversation of a segment, with a cache.  find_conversation() costs
+ * two hash probes of Wireshark's conversation table per segment (about a
+ * third of what tcpwave adds to a tshark run).  A 4-tuple's conversation
+ * changes only when TCP creates a new one for it, and TCP numbers every
+ * conversation it gives data to (get_tcp_stream_count()).  So in a frame in
+ * which that count did not move, each 4-tuple still has the conversation
+ * last found for it; in a frame in which it moved, every layer is looked up
+ * again and the cache refreshed.  A move between frames (TCP reached by
+ * another route than the hook) empties the cache; so does a new file.  With
+ * conversation deinterlacing (4.4+) nothing is cached.
+ */
+struct conv_cache_entry {
+    const struct tcp_analysis *tcpd; /* NULL: empty */
+    int src_type, dst_type;
+    guint16 sport, dport;
+    guint8 src_len, dst_len;
+    guint8 src[16], dst[16];
+};
+
+#define CONV_CACHE_SIZE 4096u /* entries, a power of two; one per live connection */
+
+static struct conv_cache_entry *conv_cache;
+static guint32 streams_seen;          /* TCP's stream count after the last analysed frame */
+static guint32 frame_streams_before;  /* ... before TCP ran in the frame being dissected */
+
+static gboolean same_endpoint(int type, guint8 len, const guint8 *bytes, guint16 port, const address *a,
+                              const guint8 *a_bytes, guint16 a_port)
 {
+    return port == a_port && type == (int)a->type && len == a->len && memcmp(bytes, a_bytes, len) == 0;
+}
+
+/* Is the entry this segment's connection, in either direction? */
+static gboolean same_tuple(const struct conv_cache_entry *e, const struct pending *p)
+{
+    return (same_endpoint(e->src_type, e->src_len, e->src, e->sport, &p->src, p->src_bytes, p->s.sport) &&
+            same_endpoint(e->dst_type, e->dst_len, e->dst, e->dport, &p->dst, p->dst_bytes, p->s.dport)) ||
+           (same_endpoint(e->src_type, e->src_len, e->src, e->sport, &p->dst, p->dst_bytes, p->s.dport) &&
+            same_endpoint(e->dst_type, e->dst_len, e->dst, e->dport, &p->src, p->src_bytes, p->s.sport));
+}
+
+static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const struct pending *p, guint32 hash,
+                                              gboolean cached)
+{
+    struct conv_cache_entry *e = NULL;
+
+    if (!conv_cache && !tw_conversations_deinterlaced())
+        conv_cache = g_new0(struct conv_cache_entry, CONV_CACHE_SIZE);
+    if (conv_cache && !tw_conversations_deinterlaced()) {
+        e = &conv_cache[hash & (CONV_CACHE_SIZE - 1)];
+        if (cached && e->tcpd && same_tuple(e, p))
+            return e->tcpd;
+    }
+
     conversation_t *conv = tw_find_tcp_conversation(pinfo, p->s.frame, &p->src, &p->dst, p->s.sport, p->s.dport);
     const struct tcp_analysis *tcpd = conv ? conversation_get_proto_data(conv, proto_tcp) : NULL;
+    if (e) {
+        e->tcpd = tcpd;
+        e->src_type = p->src.type;
+        e->dst_type = p->dst.type;
+        e->sport = p->s.sport;
+        e->dport = p->s.dport;
+        e->src_len = (guint8)p->src.len;
+        e->dst_len = (guint8)p->dst.len;
+        memcpy(e->src, p->src_bytes, sizeof e->src);
+        memcpy(e->dst, p->dst_bytes, sizeof e->dst);
+    }
+    return tcpd;
+}
+
+/* Run the state machine on one pending layer. */
+static void analyse(const packet_info *pinfo, const struct pending *p, gboolean cached)
+{
+    guint32 src_key = address_key(&p->src), dst_key = address_key(&p->dst);
+    /* The same for both directions: a connection has one cache entry. */
+    guint32 a = src_key ^ (p->s.sport * 0x9e3779b1u), b = dst_key ^ (p->s.dport * 0x9e3779b1u);
+    guint32 hash = (a + b) ^ ((a ^ b) * 0x85ebca6bu);
+    const struct tcp_analysis *tcpd = tcp_data_of(pinfo, p, hash ^ (hash >> 15), cached);
     struct tcpwave_rec *rec = p->rec;
     struct tw_conn *c;
 
@@ -264,8 +337,8 @@ static void analyse(const packet_info *pinfo, const struct pending *p)
 
     struct tw_segment s = p->s;
     guint16 events = 0;
-    s.src_key = address_key(&p->src);
-    s.dst_key = address_key(&p->dst);
+    s.src_key = src_key;
+    s.dst_key = dst_key;
     rec->tcp_flags = s.flags;
     if (!(c->flags & TW_CONN_STARTED))
         c = place_new_stream(rec->stream, c, &s, &events);
@@ -274,11 +347,17 @@ static void analyse(const packet_info *pinfo, const struct pending *p)
     rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;
 }
 
-static void flush_pending(const packet_info *pinfo)
+/* Analyse the pending layers; `in_frame`: called for the frame they belong
+ * to, right after it was dissected (the cache may answer). */
+static void flush_pending(const packet_info *pinfo, gboolean in_frame)
 {
+    guint32 streams = get_tcp_stream_count();
+    gboolean cached = in_frame && streams == frame_streams_before;
+
     for (unsigned i = 0; i < n_pending; i++)
-        analyse(pinfo, &pending[i]);
+        analyse(pinfo, &pending[i], cached);
     n_pending = 0;
+    streams_seen = streams;
 }
 
 /* Before TCP runs: what its header says, read as TCP will read it. */
@@ -288,8 +367,11 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
     struct pending *p;
 
     if (pending_frame != pinfo->num) {
-        flush_pending(pinfo); /* a frame whose post-dissectors did not run */
+        flush_pending(pinfo, FALSE); /* a frame whose post-dissectors did not run */
         pending_frame = pinfo->num;
+        frame_streams_before = get_tcp_stream_count();
+        if (frame_streams_before != streams_seen && conv_cache) /* TCP ran without the hook */
+            memset(conv_cache, 0, CONV_CACHE_SIZE * sizeof *conv_cache);
     }
     if (captured < TW_TCP_STREAM_BYTES || n_pending == MAX_PENDING)
         return;
@@ -492,8 +574,8 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 {
     const guint32 *first;
 
-    if (n_pending)
-        flush_pending(pinfo); /* this frame's layers, or any left by a frame whose post-dissectors did not run */
+    if (n_pending) /* this frame's layers, or any left by a frame whose post-dissectors did not run */
+        flush_pending(pinfo, pending_frame == pinfo->num && !PINFO_FD_VISITED(pinfo));
     first = tw_table_get(&frame_index, pinfo->num);
     if (!first || *first == 0)
         return 0;
@@ -538,6 +620,9 @@ static void tcpwave_cleanup(void)
     tw_table_clear(&aliases);
     n_pending = 0;
     pending_frame = 0;
+    g_free(conv_cache);
+    conv_cache = NULL;
+    streams_seen = frame_streams_before = 0;
     if (last_stream_by_tuple) {
         g_hash_table_destroy(last_stream_by_tuple);
         last_stream_by_tuple = NULL;

@@ -45,6 +45,17 @@
 #define TW_TCP_STREAM_BYTES 16
 #endif
 
+/* Are TCP's conversations keyed by the link-layer conversation too (the
+ * preference protocols.conversation_deinterlacing_key, 4.4 on)? */
+static inline bool tw_conversations_deinterlaced(void)
+{
+#if TW_WS_AT_LEAST(4, 4)
+    return prefs.conversation_deinterlacing_key > 0;
+#else
+    return false;
+#endif
+}
+
 /* The conversation TCP used for a segment of frame `frame`: what TCP's own
  * lookup (find_conversation_pinfo() up to 4.2, find_conversation_strat() from
  * 4.4 on) returns for these addresses and ports.  From 4.4 on, with the
