@@ -600,14 +600,16 @@ static void report_memory(void)
     size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
     size_t per_conn = tw_table_bytes(&conns) + tuple_bytes + tw_table_bytes(&aliases) + tcpwave_stat_bytes();
 
+    size_t fixed = conv_cache ? CONV_CACHE_SIZE * sizeof *conv_cache : 0; /* whatever the file's size */
+
     if (!g_getenv("TCPWAVE_MEMSTATS") || frame_index.count == 0)
         return;
     fprintf(stderr,
             "tcpwave memory: frames %zu records %zu connections %zu | bytes: index %zu records %zu "
-            "connections %zu tuples %zu aliases %zu statistics %zu total %zu\n",
+            "connections %zu tuples %zu aliases %zu statistics %zu cache %zu total %zu\n",
             frame_index.count - 1, records.count, conns.count, tw_table_bytes(&frame_index),
             tw_table_bytes(&records), tw_table_bytes(&conns), tuple_bytes, tw_table_bytes(&aliases),
-            tcpwave_stat_bytes(), per_frame + per_conn);
+            tcpwave_stat_bytes(), fixed, per_frame + per_conn + fixed);
 }
 
 static void tcpwave_cleanup(void)
