@@ -85,8 +85,15 @@ const struct tw_conn *tcpwave_conn(uint32_t stream)
 
 /* ---- First pass ---- */
 
-/* The 4-tuple of a connection as a key of last_stream_by_tuple, whatever
- * the direction. */
+/* One end of a 4-tuple: its address key (address_key()) and port. */
+static guint32 end_key(guint32 addr_key, guint16 port)
+{
+    return addr_key ^ port * 0x9e3779b1u;
+}
+
+/* The 4-tuple of a connection, from its two end_key()s, whatever the
+ * direction: the key of last_stream_by_tuple, and the conversation cache's
+ * hash. */
 static gpointer tuple_key(guint32 key_a, guint32 key_b)
 {
     guint64 tuple = key_a < key_b ? (guint64)key_a << 32 | key_b : (guint64)key_b << 32 | key_a;
@@ -131,9 +138,8 @@ static struct tw_conn *previous_on_tuple(gpointer key, guint32 *stream)
  * Returns the connection the segment belongs to.
  */
 static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const struct tw_segment *s,
-                                        guint16 *events)
+                                        gpointer key, guint16 *events)
 {
-    gpointer key = tuple_key(s->src_key ^ s->sport * 0x9e3779b1u, s->dst_key ^ s->dport * 0x9e3779b1u);
     guint32 old_stream = 0;
     struct tw_conn *old = previous_on_tuple(key, &old_stream);
 
@@ -281,14 +287,14 @@ static gboolean same_tuple(const struct conv_cache_entry *e, const struct pendin
             same_endpoint(e->dst_type, e->dst_len, e->dst, e->dport, &p->src, p->src_bytes, p->s.sport));
 }
 
-static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const struct pending *p, guint32 hash,
+static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const struct pending *p, gsize hash,
                                               gboolean cached)
 {
     struct conv_cache_entry *e = NULL;
 
-    if (!conv_cache && !tw_conversations_deinterlaced())
-        conv_cache = g_new0(struct conv_cache_entry, CONV_CACHE_SIZE);
-    if (conv_cache && !tw_conversations_deinterlaced()) {
+    if (!tw_conversations_deinterlaced()) {
+        if (!conv_cache)
+            conv_cache = g_new0(struct conv_cache_entry, CONV_CACHE_SIZE);
         e = &conv_cache[hash & (CONV_CACHE_SIZE - 1)];
         if (cached && e->tcpd && same_tuple(e, p))
             return e->tcpd;
@@ -314,10 +320,9 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
 static void analyse(const packet_info *pinfo, const struct pending *p, gboolean cached)
 {
     guint32 src_key = address_key(&p->src), dst_key = address_key(&p->dst);
-    /* The same for both directions: a connection has one cache entry. */
-    guint32 a = src_key ^ (p->s.sport * 0x9e3779b1u), b = dst_key ^ (p->s.dport * 0x9e3779b1u);
-    guint32 hash = (a + b) ^ ((a ^ b) * 0x85ebca6bu);
-    const struct tcp_analysis *tcpd = tcp_data_of(pinfo, p, hash ^ (hash >> 15), cached);
+    /* The same in both directions: a connection has one cache entry. */
+    gpointer key = tuple_key(end_key(src_key, p->s.sport), end_key(dst_key, p->s.dport));
+    const struct tcp_analysis *tcpd = tcp_data_of(pinfo, p, GPOINTER_TO_SIZE(key), cached);
     struct tcpwave_rec *rec = p->rec;
     struct tw_conn *c;
 
@@ -341,7 +346,7 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
     s.dst_key = dst_key;
     rec->tcp_flags = s.flags;
     if (!(c->flags & TW_CONN_STARTED))
-        c = place_new_stream(rec->stream, c, &s, &events);
+        c = place_new_stream(rec->stream, c, &s, key, &events);
     tw_conn_step(c, &s, &rec->v);
     rec->v.events |= events;
     rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;

@@ -111,6 +111,12 @@ static bool in_connection(uint8_t state)
 /* Largest window a receiver can offer (RFC 7323 2.3: 2^14 scaling of 2^16). */
 #define MAX_WINDOW (1u << 30)
 
+/* Is sequence number a within a window's reach of b, either side? */
+static bool near_seq(uint32_t a, uint32_t b)
+{
+    return a - b + MAX_WINDOW < 2 * MAX_WINDOW;
+}
+
 /* RFC 9293 3.10.7.4 first check for an RST: its sequence number must be in
  * the receiver's window, which starts where the receiver's last ACK points
  * (or, never having seen one, at the sender's snd_nxt).  One below it is
@@ -631,8 +637,9 @@ bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s)
                     s->dport == c->first_port;
     if (!forward && !backward)
         return false;
-    ex = &c->ep[tw_conn_end_of(c, s->src_key, s->sport)];
-    ey = &c->ep[tw_conn_end_of(c, s->src_key, s->sport) ^ 1];
+    enum tw_end x = tw_conn_end_of(c, s->src_key, s->sport);
+    ex = &c->ep[x];
+    ey = &c->ep[x ^ 1];
     /* A copy of its SYN or SYN-ACK (same ISN) is an old duplicate of this
      * connection, closed or not: what TIME_WAIT is there for. */
     if (s->flags & TW_TH_SYN)
@@ -640,9 +647,9 @@ bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s)
     if (c->close_type != TW_CLOSE_NONE || (c->flags & TW_CONN_REFUSED) ||
         !(in_connection(c->ep[0].state) || in_connection(c->ep[1].state)))
         return false;
-    if ((ex->flags & TW_EP_SEQ) && s->seq - ex->snd_nxt + MAX_WINDOW >= 2 * MAX_WINDOW)
+    if ((ex->flags & TW_EP_SEQ) && !near_seq(s->seq, ex->snd_nxt))
         return false;
-    return !(s->flags & TW_TH_ACK) || !(ey->flags & TW_EP_SEQ) || s->ack - ey->snd_nxt + MAX_WINDOW < 2 * MAX_WINDOW;
+    return !(s->flags & TW_TH_ACK) || !(ey->flags & TW_EP_SEQ) || near_seq(s->ack, ey->snd_nxt);
 }
 
 bool tw_conn_in_time_wait(const struct tw_conn *c)

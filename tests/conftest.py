@@ -62,13 +62,13 @@ class Tshark:
         assert not sanitizer, "sanitizer report:\n" + p.stderr
         return p
 
-    def fields(self, pcap, fields, *extra, two_pass=True):
+    def fields(self, pcap, fields, *extra, two_pass=True, check=True):
         args = ["-r", pcap, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
         if two_pass:
             args.append("-2")
         for f in fields:
             args += ["-e", f]
-        out = self.run(*args, *extra).stdout
+        out = self.run(*args, *extra, check=check).stdout
         return [line.split("\t") for line in out.splitlines()]
 
 

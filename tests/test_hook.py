@@ -87,20 +87,12 @@ def test_disabling_tcp_silences_tcpwave(tshark):
     assert all(":tcp" not in r[0] and r[1] == "" for r in rows)
 
 
-def per_frame(tshark, pcap, fields, *extra):
-    args = ["-r", pcap, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", *extra]
-    for f in fields:
-        args += ["-e", f]
-    p = tshark.run(*args, check=False)
-    return [line.split("\t") for line in p.stdout.splitlines()]
-
-
 @pytest.mark.parametrize("pcap", CAPTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_a_record_wherever_wireshark_gives_a_stream(tshark, pcap):
     """The hook's promise, frame by frame in a single pass: one tcpwave layer
     for each TCP layer Wireshark gives a tcp.stream, with the same stream, and
     none where it gives none (however many header bytes were captured)."""
-    wrong = [(n + 1, row) for n, row in enumerate(per_frame(tshark, pcap, ["tcp.stream", "tcpwave.stream"]))
+    wrong = [(n + 1, row) for n, row in enumerate(tshark.fields(pcap, ["tcp.stream", "tcpwave.stream"], two_pass=False, check=False))
              if row[0] != row[1]]
     assert not wrong, f"frames (tcp.stream, tcpwave.stream): {wrong[:10]}"
 
@@ -111,7 +103,7 @@ def test_header_cuts(tshark):
     close closed by the client; each lone SYN Wireshark gives a stream to is a
     connection whose handshake is incomplete, the others are nothing."""
     pcap = PCAPS / "hostile" / "header-cuts.pcap"
-    rows = per_frame(tshark, pcap, ["tcp.srcport", "tcp.stream"])
+    rows = tshark.fields(pcap, ["tcp.srcport", "tcp.stream"], two_pass=False)
     lone_with_stream = sum(1 for port, stream in rows if 41152 <= int(port or 0) <= 41160 and stream)
     out = tshark.run("-q", "-2", "-r", pcap, "-z", "tcpwave,stat").stdout
     table = {line.split("|")[0].strip(): [c.strip() for c in line.split("|")[1:5]] for line in out.splitlines()
@@ -126,7 +118,7 @@ def test_syn_cut_after_the_flags(tshark):
     Where Wireshark gives it a stream (4.6), tcpwave reads it as the SYN and
     does not claim at the SYN-ACK that the SYN was not captured."""
     pcap = PCAPS / "hostile" / "syn-cut14.pcap"
-    rows = per_frame(tshark, pcap, ["tcp.stream", "tcpwave.role", "tcpwave.step", "_ws.expert.message"], "-2")
+    rows = tshark.fields(pcap, ["tcp.stream", "tcpwave.role", "tcpwave.step", "_ws.expert.message"])
     if rows[0][0] == "":
         pytest.skip("this Wireshark gives a SYN cut at 14 TCP bytes no stream")
     assert rows[0][1:3] == ["1", "handshake 1/3"]
@@ -155,8 +147,8 @@ def test_conversation_deinterlacing(tshark, name):
     if "conversation_deinterlacing_key" not in tshark.run("-G", "defaultprefs").stdout:
         pytest.skip("no conversation deinterlacing before Wireshark 4.4")
     pcap = PCAPS / name
-    plain = per_frame(tshark, pcap, TCPWAVE_FIELDS, "-2")
+    plain = tshark.fields(pcap, TCPWAVE_FIELDS)
     assert any(r[1] for r in plain)
     for key in (".MI", "VMI"):
-        assert per_frame(tshark, pcap, TCPWAVE_FIELDS, "-2", "-o", f"protocols.conversation_deinterlacing_key:{key}") \
+        assert tshark.fields(pcap, TCPWAVE_FIELDS, "-o", f"protocols.conversation_deinterlacing_key:{key}") \
             == plain, key
