@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet-tcpwave.c - the Wireshark face of tcpwave.  A hook on TCP's entry
  * in the "ip.proto" table reads each TCP header; a post-dissector feeds the
  * state machine (fsm/tw_fsm.c) on the first pass, keeps one 16-byte record
@@ -17,6 +18,7 @@
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/tap.h>
+#include <epan/to_str.h>
 
 #include "tcpwave.h"
 #include "tw_compat.h"
@@ -36,6 +38,8 @@ static int hf_role = TW_HF_INIT;
 static int hf_step = TW_HF_INIT;
 static int hf_close_type = TW_HF_INIT;
 static int hf_close_initiator = TW_HF_INIT;
+static int hf_reset_by = TW_HF_INIT;
+static int hf_final_ack_seen = TW_HF_INIT;
 static int hf_handshake_rtt = TW_HF_INIT;
 static int hf_fin_gap = TW_HF_INIT;
 static int hf_close_duration = TW_HF_INIT;
@@ -59,102 +63,138 @@ static expert_field ei_time_backwards = EI_INIT;
 static expert_field ei_icmp_quoted = EI_INIT;
 static expert_field ei_truncated = EI_INIT;
 static expert_field ei_inferred = EI_INIT;
+static expert_field ei_ignored = EI_INIT;
+static expert_field ei_ack_ahead = EI_INIT;
 
 static tw_pref_bool pref_info_column = FALSE;
 
 /* Capture-file state, emptied by the cleanup routine. */
 G_STATIC_ASSERT(sizeof(struct tcpwave_rec) == 16);
 
+/* A connection's exact 4-tuple, its lower end first (make_tuple()). */
+struct tuple_end {
+    guint8 type, len; /* address type and length */
+    guint16 port;
+    guint8 bytes[16];
+};
+struct tuple {
+    struct tuple_end end[2];
+};
+
 static struct tw_table conns = TW_TABLE_INIT(struct tw_conn);         /* by tcp.stream */
 static struct tw_table records = TW_TABLE_INIT(struct tcpwave_rec);   /* in first-pass order */
 static struct tw_table frame_index = TW_TABLE_INIT(uint32_t);         /* by frame: first record + 1 */
 static struct tw_table aliases = TW_TABLE_INIT(uint32_t);            /* by tcp.stream: connection + 1 */
-static GHashTable *last_stream_by_tuple;                              /* 4-tuple hash -> connection + 1 */
+static struct tw_table tuples = TW_TABLE_INIT(struct tuple);          /* by connection: its 4-tuple */
+static GHashTable *last_conn_by_tuple;                                /* struct tuple * -> connection + 1 */
 
-uint32_t tcpwave_conn_id(uint32_t stream)
+/* The connection a tcp.stream belongs to: itself, or the connection it
+ * continues when Wireshark split one (see place_new_stream()). */
+static uint32_t conn_id(uint32_t stream)
 {
     const guint32 *alias = tw_table_get(&aliases, stream);
     return alias && *alias ? *alias - 1 : stream;
 }
 
-const struct tw_conn *tcpwave_conn(uint32_t stream)
+static const struct tw_conn *conn_of(uint32_t stream)
 {
-    const struct tw_conn *c = tw_table_get(&conns, tcpwave_conn_id(stream));
+    const struct tw_conn *c = tw_table_get(&conns, conn_id(stream));
     return c && (c->flags & TW_CONN_STARTED) ? c : NULL;
 }
 
 /* ---- First pass ---- */
 
-/* One end of a 4-tuple: its address key (address_key()) and port. */
-static guint32 end_key(guint32 addr_key, guint16 port)
+/* Order two ends of a 4-tuple exactly: address type, length, bytes, port. */
+static int compare_ends(const address *a, guint16 port_a, const address *b, guint16 port_b)
 {
-    return addr_key ^ port * 0x9e3779b1u;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    int bytes = a->len > 0 ? memcmp(a->data, b->data, a->len) : 0;
+    if (bytes)
+        return bytes;
+    return port_a == port_b ? 0 : port_a < port_b ? -1 : 1;
 }
 
-/* The 4-tuple of a connection, from its two end_key()s, whatever the
- * direction: the key of last_stream_by_tuple, and the conversation cache's
- * hash. */
-static gpointer tuple_key(guint32 key_a, guint32 key_b)
+static void set_tuple_end(struct tuple_end *e, const address *a, guint16 port)
 {
-    guint64 tuple = key_a < key_b ? (guint64)key_a << 32 | key_b : (guint64)key_b << 32 | key_a;
-    /* g_direct_hash() keeps the low 32 bits of the key: mix all 64 first
-     * (murmur3's fmix64, a bijection, so keys stay distinct), or every
-     * connection to one server would share a bucket. */
-    tuple ^= tuple >> 33;
-    tuple *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
-    tuple ^= tuple >> 33;
-    tuple *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
-    tuple ^= tuple >> 33;
-    gsize folded = (gsize)tuple;
-    if (sizeof(gsize) < sizeof(tuple))
-        folded ^= (gsize)(tuple >> 32); /* 32-bit pointers: keep both halves in the key */
-    return GSIZE_TO_POINTER(folded);
+    e->type = (guint8)a->type;
+    e->len = (guint8)a->len;
+    e->port = port;
+    if (a->len > 0)
+        memcpy(e->bytes, a->data, a->len);
 }
 
-/* The connection last seen on this 4-tuple, or NULL; *stream is its id. */
-static struct tw_conn *previous_on_tuple(gpointer key, guint32 *stream)
+/* The 4-tuple with its lower end first; the order of the segment's sender
+ * in it (0 or 1) is the segment's end_order. */
+static guint8 make_tuple(struct tuple *t, const address *src, guint16 sport, const address *dst, guint16 dport)
 {
-    gpointer old = NULL;
-
-    if (!last_stream_by_tuple)
-        last_stream_by_tuple = g_hash_table_new(g_direct_hash, g_direct_equal);
-    if (!g_hash_table_lookup_extended(last_stream_by_tuple, key, NULL, &old))
-        return NULL;
-    *stream = GPOINTER_TO_UINT(old) - 1;
-    return (struct tw_conn *)tcpwave_conn(*stream);
+    guint8 order = compare_ends(src, sport, dst, dport) > 0;
+    memset(t, 0, sizeof *t);
+    set_tuple_end(&t->end[order], src, sport);
+    set_tuple_end(&t->end[!order], dst, dport);
+    return order;
 }
+
+/* A hash of the exact 4-tuple (FNV-1a, then murmur3's finaliser): only an
+ * index; the tuple itself is compared where it matters. */
+static guint32 tuple_hash(const struct tuple *t)
+{
+    const guint8 *p = (const guint8 *)t;
+    guint32 h = 2166136261u;
+    for (size_t i = 0; i < sizeof *t; i++)
+        h = (h ^ p[i]) * 16777619u;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    return h;
+}
+
+static guint tuple_hash_cb(gconstpointer key) { return tuple_hash(key); }
+static gboolean tuple_equal_cb(gconstpointer a, gconstpointer b) { return memcmp(a, b, sizeof(struct tuple)) == 0; }
 
 /*
  * The first segment of a new tcp.stream, seen against the connection last
- * seen on the same 4-tuple (Wireshark numbers streams, but does not know
- * TCP states):
- *  - a SYN while that connection left a side in TIME_WAIT: the 4-tuple is
- *    reused from TIME_WAIT (an expert note);
- *  - the segment continues that connection (tw_conn_continued_by(): a copy
- *    of its SYN, or in-window while it is open): the same connection, which
- *    Wireshark split (4.4 and later split at a replayed SYN; any version
- *    after an ICMP error quoting a SYN with another ISN).  The new stream
- *    becomes an alias.
+ * seen on the same exact 4-tuple (Wireshark numbers streams, but does not
+ * know TCP states).  The engine decides (tw_conn_successor()): the segment
+ * continues that connection (Wireshark split it: 4.4 and later split at a
+ * replayed SYN; any version after an ICMP error quoting a SYN with another
+ * ISN), and the new stream becomes an alias; or a SYN reuses the 4-tuple
+ * from TIME_WAIT (an expert note); or it is simply a new connection.
  * Returns the connection the segment belongs to.
  */
 static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const struct tw_segment *s,
-                                        gpointer key, guint16 *events)
+                                        const struct tuple *t, guint16 *events)
 {
-    guint32 old_stream = 0;
-    struct tw_conn *old = previous_on_tuple(key, &old_stream);
+    gpointer old_value = NULL;
 
-    if (old && old_stream != stream) {
-        if (tw_conn_continued_by(old, s)) {
-            guint32 *slot = tw_table_at(&aliases, stream);
-            if (slot) {
-                *slot = old_stream + 1;
-                return old;
+    if (!last_conn_by_tuple)
+        last_conn_by_tuple = g_hash_table_new(tuple_hash_cb, tuple_equal_cb);
+    if (g_hash_table_lookup_extended(last_conn_by_tuple, t, NULL, &old_value)) {
+        guint32 old_id = GPOINTER_TO_UINT(old_value) - 1;
+        struct tw_conn *old = (struct tw_conn *)conn_of(old_id);
+        if (old && old_id != stream) {
+            switch (tw_conn_successor(old, s)) {
+            case TW_SUCC_CONTINUES: {
+                guint32 *slot = tw_table_at(&aliases, stream);
+                if (slot) {
+                    *slot = old_id + 1;
+                    return old;
+                }
+                break;
+            }
+            case TW_SUCC_TIME_WAIT: *events |= TW_EV_TIME_WAIT_REUSE; break;
+            case TW_SUCC_NEW: break;
             }
         }
-        if ((s->flags & (TW_TH_SYN | TW_TH_ACK)) == TW_TH_SYN && tw_conn_in_time_wait(old))
-            *events |= TW_EV_TIME_WAIT_REUSE;
     }
-    g_hash_table_insert(last_stream_by_tuple, key, GUINT_TO_POINTER(stream + 1));
+    /* The key lives in the tuple table, whose elements never move. */
+    struct tuple *kept = tw_table_at(&tuples, stream);
+    if (kept) {
+        *kept = *t;
+        g_hash_table_insert(last_conn_by_tuple, kept, GUINT_TO_POINTER(stream + 1));
+    }
     return c;
 }
 
@@ -222,16 +262,6 @@ static dissector_handle_t tcp_handle;
 static int proto_tcp = TW_HF_INIT;
 static int proto_tcp_hook = TW_HF_INIT;
 static protocol_t *tcpwave_protocol;
-
-/* FNV-1a over an address's bytes: tells the endpoints of a 4-tuple apart. */
-static guint32 address_key(const address *a)
-{
-    guint32 h = 2166136261u;
-    const guint8 *p = a->data;
-    for (int i = 0; i < a->len; i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h;
-}
 
 static gboolean save_address(address *to, guint8 *bytes, const address *from)
 {
@@ -319,17 +349,17 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
 /* Run the state machine on one pending layer. */
 static void analyse(const packet_info *pinfo, const struct pending *p, gboolean cached)
 {
-    guint32 src_key = address_key(&p->src), dst_key = address_key(&p->dst);
+    struct tuple t;
+    guint8 order = make_tuple(&t, &p->src, p->s.sport, &p->dst, p->s.dport);
     /* The same in both directions: a connection has one cache entry. */
-    gpointer key = tuple_key(end_key(src_key, p->s.sport), end_key(dst_key, p->s.dport));
-    const struct tcp_analysis *tcpd = tcp_data_of(pinfo, p, GPOINTER_TO_SIZE(key), cached);
+    const struct tcp_analysis *tcpd = tcp_data_of(pinfo, p, tuple_hash(&t), cached);
     struct tcpwave_rec *rec = p->rec;
     struct tw_conn *c;
 
     if (!tcpd)
         return; /* TCP gave it no stream: the record stays pending, nothing is shown */
     rec->stream = tcpd->stream;
-    c = tw_table_at(&conns, tcpwave_conn_id(rec->stream));
+    c = tw_table_at(&conns, conn_id(rec->stream));
     if (!c) {
         rec->kind = TCPWAVE_REC_NO_MEMORY;
         return;
@@ -342,14 +372,13 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
 
     struct tw_segment s = p->s;
     guint16 events = 0;
-    s.src_key = src_key;
-    s.dst_key = dst_key;
+    s.end_order = order;
     rec->tcp_flags = s.flags;
     if (!(c->flags & TW_CONN_STARTED))
-        c = place_new_stream(rec->stream, c, &s, key, &events);
+        c = place_new_stream(rec->stream, c, &s, &t, &events);
     tw_conn_step(c, &s, &rec->v);
     rec->v.events |= events;
-    rec->from_server = tw_conn_end_of(c, s.src_key, s.sport) == TW_S;
+    rec->from_server = tw_conn_end_of(c, order) == TW_S;
 }
 
 /* Analyse the pending layers; `in_frame`: called for the frame they belong
@@ -408,6 +437,8 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
         p->s.seq = tvb_get_ntohl(tvb, 4);
         p->s.ack = tvb_get_ntohl(tvb, 8);
         p->s.flags = (guint8)offset_flags;
+        /* The window, where captured; else the largest unscaled one. */
+        p->s.window = captured >= 16 ? tvb_get_ntohs(tvb, 14) : G_MAXUINT16;
         p->s.len = reported - hlen;
     }
 }
@@ -422,43 +453,46 @@ static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
 /* ---- Every pass: render the stored record ---- */
 
-static void add_frame_links(proto_tree *t, tvbuff_t *tvb, const struct tw_conn *c, guint32 self, int from, int to)
+static void add_frame_links(proto_tree *t, tvbuff_t *tvb, const struct tw_summary *sum, guint32 self, int from,
+                            int to)
 {
     for (int l = from; l <= to; l++)
-        if (c->frames[l] && c->frames[l] != self)
-            proto_item_set_generated(proto_tree_add_uint(t, hf_link[l], tvb, 0, 0, c->frames[l]));
+        if (sum->frames[l] && sum->frames[l] != self)
+            proto_item_set_generated(proto_tree_add_uint(t, hf_link[l], tvb, 0, 0, sum->frames[l]));
 }
 
-static void add_interval(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const struct tw_conn *c, int hf,
-                         enum tw_link from, enum tw_link to)
+static void add_duration(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const struct tw_summary *sum, int hf,
+                         guint8 status, gint64 ns, enum tw_link from, enum tw_link to)
 {
-    gint64 ns;
-    if (!c->frames[from] || !c->frames[to])
-        return;
-    if (!tw_conn_interval(c, from, to, &ns)) {
+    if (status == TW_DUR_BACKWARDS) {
         expert_add_info_format(pinfo, NULL, &ei_time_backwards,
                                "%s not computed: frame %u is stamped before frame %u", proto_registrar_get_name(hf),
-                               c->frames[to], c->frames[from]);
+                               sum->frames[to], sum->frames[from]);
         return;
     }
+    if (status != TW_DUR_KNOWN)
+        return;
     nstime_t d = {(time_t)(ns / 1000000000), (int)(ns % 1000000000)};
     proto_item_set_generated(proto_tree_add_time(t, hf, tvb, 0, 0, &d));
 }
 
-static void format_step(char *buf, size_t size, const struct tw_conn *c, guint8 step)
+/* "the client", "the server"; mid-stream, where the sides are guessed, the
+ * sender's address and port. */
+static void format_sender(char *buf, size_t size, packet_info *pinfo, const struct tw_verdict *v)
 {
-    unsigned kind = tw_step_kind(step), num = tw_step_num(step);
-    if (kind == TW_STEP_HANDSHAKE)
-        snprintf(buf, size, "handshake %u/3", num);
-    else if (c->close_total)
-        snprintf(buf, size, "close %u/%u", num, c->close_total);
-    else
-        snprintf(buf, size, "close %u/?", num);
+    if (v->sender != TW_SIDE_UNKNOWN) {
+        snprintf(buf, size, "the %s", tw_side_name(v->sender));
+        return;
+    }
+    char *addr = address_to_str(NULL, &pinfo->src);
+    snprintf(buf, size, "%s%s%s:%u (sides guessed: the capture began mid-connection)",
+             pinfo->src.type == AT_IPv6 ? "[" : "", addr, pinfo->src.type == AT_IPv6 ? "]" : "", pinfo->srcport);
+    wmem_free(NULL, addr);
 }
 
-static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_conn *c, const struct tcpwave_rec *rec)
+static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_summary *sum, const struct tw_verdict *v)
 {
-    guint16 ev = rec->v.events;
+    guint16 ev = v->events;
 
     /* Events whose note says it all, in the order they are shown. */
     struct plain_note {
@@ -472,105 +506,139 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_conn 
     };
     const struct plain_note plain_after[] = {
         {TW_EV_REFUSED, &ei_refused}, {TW_EV_DATA_AFTER_FIN, &ei_data_after_fin}, {TW_EV_ACK_LOST, &ei_ack_lost},
+        {TW_EV_ACK_AHEAD, &ei_ack_ahead},
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(plain); i++)
         if (ev & plain[i].event)
             expert_add_info(pinfo, ti, plain[i].ei);
-    if (ev & TW_EV_CLOSE_DONE)
-        expert_add_info_format(pinfo, ti, &ei_close, "Connection closed: %s close initiated by the %s",
-                               tw_close_type_name(c->close_type), tw_side_name(c->close_initiator));
-    if (ev & TW_EV_RESET)
-        expert_add_info_format(pinfo, ti, &ei_reset, "Connection reset by the %s", tw_side_name(rec->v.sender));
+    if (ev & TW_EV_CLOSE_DONE) {
+        if (sum->close_type == TW_CLOSE_SIMULTANEOUS)
+            expert_add_info_format(pinfo, ti, &ei_close, "Connection closed: simultaneous close (both sides sent "
+                                   "a FIN before receiving the other's; the %s's was captured first)",
+                                   tw_side_name(sum->initiator));
+        else
+            expert_add_info_format(pinfo, ti, &ei_close, "Connection closed: %s close initiated by the %s",
+                                   tw_close_type_name(sum->close_type), tw_side_name(sum->initiator));
+    }
+    if (ev & TW_EV_RESET) {
+        char by[96];
+        format_sender(by, sizeof by, pinfo, v);
+        if (sum->initiator != TW_SIDE_UNKNOWN && sum->initiator != sum->reset_by)
+            expert_add_info_format(pinfo, ti, &ei_reset, "Connection reset by %s (the %s had started the close)", by,
+                                   tw_side_name(sum->initiator));
+        else
+            expert_add_info_format(pinfo, ti, &ei_reset, "Connection reset by %s", by);
+    }
     for (size_t i = 0; i < G_N_ELEMENTS(plain_after); i++)
         if (ev & plain_after[i].event)
             expert_add_info(pinfo, ti, plain_after[i].ei);
     if (ev & TW_EV_UNEXPECTED)
         expert_add_info_format(pinfo, ti, &ei_unexpected, "Segment makes no sense in this state: %s",
-                               tw_why_text(rec->v.why));
+                               tw_why_text(v->why));
+    if (ev & TW_EV_IGNORED)
+        expert_add_info_format(pinfo, ti, &ei_ignored, "Segment dropped by its receiver: %s", tw_why_text(v->why));
     if (ev & TW_EV_TIME_BACKWARDS)
         expert_add_info(pinfo, ti, &ei_time_backwards);
 }
 
+static void add_state(proto_tree *t, tvbuff_t *tvb, int hf, guint8 state)
+{
+    proto_item_set_generated(proto_tree_add_uint(t, hf, tvb, 0, 0, state));
+}
+
 /* The subtree of one record; returns its top item. */
 static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec,
-                            const struct tw_conn *c, const char *step)
+                            const struct tw_verdict *v, const struct tw_summary *sum, const char *step)
 {
     proto_item *ti = proto_tree_add_item(tree, proto_tcpwave, tvb, 0, 0, ENC_NA);
     proto_tree *t = proto_item_add_subtree(ti, ett_tcpwave);
-    const struct tw_verdict *v = &rec->v;
     unsigned kind = tw_step_kind(v->step);
 
     proto_item_set_generated(ti);
     proto_item_set_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, rec->stream));
-    if (rec->kind == TCPWAVE_REC_NO_MEMORY || !c)
+    if (rec->kind == TCPWAVE_REC_NO_MEMORY || !sum)
         return ti;
     if (rec->kind != TCPWAVE_REC_SEGMENT) {
         if (v->next[TW_C] != TW_ST_NONE) { /* nothing is known of a connection not yet seen */
-            proto_item_set_generated(proto_tree_add_uint(t, hf_state_client, tvb, 0, 0, v->next[TW_C]));
-            proto_item_set_generated(proto_tree_add_uint(t, hf_state_server, tvb, 0, 0, v->next[TW_S]));
+            add_state(t, tvb, hf_state_client, v->next[TW_C]);
+            add_state(t, tvb, hf_state_server, v->next[TW_S]);
         }
         return ti;
     }
     proto_item_set_generated(proto_tree_add_uint(t, hf_sender, tvb, 0, 0, v->sender));
-    if (c->flags & TW_CONN_MIDSTREAM)
+    if (sum->midstream)
         proto_item_set_generated(proto_tree_add_boolean(t, hf_midstream, tvb, 0, 0, TRUE));
-    proto_item_set_generated(proto_tree_add_uint(t, hf_state_client, tvb, 0, 0, v->next[TW_C]));
-    proto_item_set_generated(proto_tree_add_uint(t, hf_state_server, tvb, 0, 0, v->next[TW_S]));
-    proto_item_set_generated(proto_tree_add_uint(t, hf_prev_client, tvb, 0, 0, v->prev[TW_C]));
-    proto_item_set_generated(proto_tree_add_uint(t, hf_prev_server, tvb, 0, 0, v->prev[TW_S]));
+    add_state(t, tvb, hf_state_client, v->next[TW_C]);
+    add_state(t, tvb, hf_state_server, v->next[TW_S]);
+    add_state(t, tvb, hf_prev_client, v->prev[TW_C]);
+    add_state(t, tvb, hf_prev_server, v->prev[TW_S]);
     proto_item_set_generated(proto_tree_add_uint(t, hf_role, tvb, 0, 0, v->role));
     if (step[0])
         proto_item_set_generated(proto_tree_add_string(t, hf_step, tvb, 0, 0, step));
 
-    gboolean in_close = kind == TW_STEP_CLOSE ||
-                        (v->role == TW_ROLE_RST && c->frames[TW_LINK_RST] == pinfo->num &&
-                         c->close_type == TW_CLOSE_RESET);
-    if (in_close && c->close_type != TW_CLOSE_NONE) {
-        proto_item_set_generated(proto_tree_add_uint(t, hf_close_type, tvb, 0, 0, c->close_type));
-        proto_item_set_generated(proto_tree_add_uint(t, hf_close_initiator, tvb, 0, 0, c->close_initiator));
+    gboolean in_close = tw_verdict_in_close(sum, v, pinfo->num);
+    if (in_close && sum->close_type != TW_CLOSE_NONE) {
+        proto_item_set_generated(proto_tree_add_uint(t, hf_close_type, tvb, 0, 0, sum->close_type));
+        proto_item_set_generated(proto_tree_add_uint(t, hf_close_initiator, tvb, 0, 0, sum->initiator));
+        if (sum->reset_by != TW_SIDE_UNKNOWN)
+            proto_item_set_generated(proto_tree_add_uint(t, hf_reset_by, tvb, 0, 0, sum->reset_by));
+        if (sum->close_type != TW_CLOSE_RESET)
+            proto_item_set_generated(proto_tree_add_boolean(t, hf_final_ack_seen, tvb, 0, 0, sum->final_ack_seen));
     }
     if (kind == TW_STEP_HANDSHAKE) {
-        add_interval(t, tvb, pinfo, c, hf_handshake_rtt, TW_LINK_SYN, TW_LINK_HS_ACK);
-        add_frame_links(t, tvb, c, pinfo->num, TW_LINK_SYN, TW_LINK_HS_ACK);
+        add_duration(t, tvb, pinfo, sum, hf_handshake_rtt, sum->handshake_time, sum->handshake_ns, TW_LINK_SYN,
+                     TW_LINK_HS_ACK);
+        add_frame_links(t, tvb, sum, pinfo->num, TW_LINK_SYN, TW_LINK_HS_ACK);
     } else if (in_close) {
-        add_interval(t, tvb, pinfo, c, hf_fin_gap, TW_LINK_FIN1, TW_LINK_FIN2);
-        add_interval(t, tvb, pinfo, c, hf_close_duration, TW_LINK_FIN1, TW_LINK_FINAL_ACK);
-        add_frame_links(t, tvb, c, pinfo->num, TW_LINK_FIN1, TW_LINK_RST);
+        add_duration(t, tvb, pinfo, sum, hf_fin_gap, sum->fin_gap, sum->fin_gap_ns, TW_LINK_FIN1, TW_LINK_FIN2);
+        add_duration(t, tvb, pinfo, sum, hf_close_duration, sum->close_time, sum->close_ns, TW_LINK_FIN1,
+                     TW_LINK_FINAL_ACK);
+        add_frame_links(t, tvb, sum, pinfo->num, TW_LINK_FIN1, TW_LINK_RST);
     }
     proto_item_append_text(ti, ": %s%s%s, client %s, server %s", tw_role_name(v->role), step[0] ? ", " : "", step,
                            tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
     return ti;
 }
 
-/* Everything shown for one record, on every pass.  With no tree (tshark
- * -q with only taps), no item is built and no string formatted. */
+/* Everything shown for one record, on every pass.  A frame dissected again
+ * (tshark -2's second pass, the GUI) shows what the whole capture proves
+ * (tw_conn_view()); the first pass shows what was known then.  With no tree
+ * (tshark -q with only taps), no item is built and no string formatted. */
 static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec)
 {
-    const struct tw_conn *c = tw_table_get(&conns, tcpwave_conn_id(rec->stream));
-    const struct tw_verdict *v = &rec->v;
+    const struct tw_conn *c = rec->kind == TCPWAVE_REC_PENDING ? NULL : conn_of(rec->stream);
+    struct tw_verdict v = rec->v;
+    struct tw_summary sum;
     char step[24] = "";
     proto_item *ti = NULL;
 
     if (rec->kind == TCPWAVE_REC_PENDING)
         return;
-
-    if (rec->kind == TCPWAVE_REC_SEGMENT && c && tw_step_kind(v->step) != TW_STEP_NONE && (tree || pref_info_column))
-        format_step(step, sizeof step, c, v->step);
+    if (c) {
+        tw_conn_summary(c, &sum);
+        if (PINFO_FD_VISITED(pinfo) && rec->kind == TCPWAVE_REC_SEGMENT)
+            tw_conn_view(c, pinfo->num, &v);
+    }
+    if (rec->kind == TCPWAVE_REC_SEGMENT && c && (tree || pref_info_column))
+        tw_step_text(v.step, sum.close_total, step, sizeof step);
     if (tree)
-        ti = add_tree(tvb, pinfo, tree, rec, c, step);
+        ti = add_tree(tvb, pinfo, tree, rec, &v, c ? &sum : NULL, step);
     if (rec->kind == TCPWAVE_REC_QUOTED || rec->kind == TCPWAVE_REC_TRUNCATED)
         expert_add_info(pinfo, ti, rec->kind == TCPWAVE_REC_QUOTED ? &ei_icmp_quoted : &ei_truncated);
     if (rec->kind != TCPWAVE_REC_SEGMENT || !c)
         return;
-    if (v->events)
-        add_expert(pinfo, ti, c, rec);
+    if (v.events)
+        add_expert(pinfo, ti, &sum, &v);
     if (pref_info_column)
-        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s client=%s server=%s]", tw_role_name(v->role),
-                        step[0] ? " " : "", step, tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s client=%s server=%s]", tw_role_name(v.role),
+                        step[0] ? " " : "", step, tw_state_name(v.next[TW_C]), tw_state_name(v.next[TW_S]));
     if (have_tap_listener(tcpwave_tap)) {
         struct tcpwave_tap_info *info = wmem_new(pinfo->pool, struct tcpwave_tap_info);
         info->rec = *rec;
+        info->rec.v = v;
+        info->conn = conn_id(rec->stream);
+        info->summary = sum;
         tap_queue_packet(tcpwave_tap, pinfo, info);
     }
 }
@@ -598,10 +666,10 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
  * frames, and what grows with connections by the connections). */
 static void report_memory(void)
 {
-    size_t tuples = last_stream_by_tuple ? g_hash_table_size(last_stream_by_tuple) : 0;
+    size_t tuples_hashed = last_conn_by_tuple ? g_hash_table_size(last_conn_by_tuple) : 0;
     /* A GHashTable entry costs a key, a value and a hash slot (3 words) plus
-     * spare capacity; count 4 words per entry. */
-    size_t tuple_bytes = tuples * 4 * sizeof(gpointer);
+     * spare capacity; count 4 words per entry, and the exact 4-tuples. */
+    size_t tuple_bytes = tuples_hashed * 4 * sizeof(gpointer) + tw_table_bytes(&tuples);
     size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
     size_t per_conn = tw_table_bytes(&conns) + tuple_bytes + tw_table_bytes(&aliases) + tcpwave_stat_bytes();
 
@@ -630,16 +698,17 @@ static void tcpwave_cleanup(void)
     g_free(conv_cache);
     conv_cache = NULL;
     streams_seen = frame_streams_before = 0;
-    if (last_stream_by_tuple) {
-        g_hash_table_destroy(last_stream_by_tuple);
-        last_stream_by_tuple = NULL;
+    if (last_conn_by_tuple) {
+        g_hash_table_destroy(last_conn_by_tuple);
+        last_conn_by_tuple = NULL;
     }
+    tw_table_clear(&tuples);
 }
 
 /* ---- Registration ---- */
 
 /* Value names come from the state machine's own name tables. */
-static value_string vals_state[TW_STATE_COUNT + 1];
+static value_string vals_state[TW_STATE_COUNT + 1]; /* 0: unknown (nothing proves a state) */
 static value_string vals_role[TW_ROLE_COUNT + 1];
 static value_string vals_close_type[TW_CLOSE_COUNT + 1];
 static value_string vals_side[4];
@@ -653,7 +722,7 @@ static void fill_vals(value_string *vs, unsigned from, unsigned count, const cha
 
 void proto_register_tcpwave(void)
 {
-    fill_vals(vals_state, 1, TW_STATE_COUNT, tw_state_name);
+    fill_vals(vals_state, 0, TW_STATE_COUNT, tw_state_name);
     fill_vals(vals_role, 1, TW_ROLE_COUNT, tw_role_name);
     fill_vals(vals_close_type, 1, TW_CLOSE_COUNT, tw_close_type_name);
     fill_vals(vals_side, 0, 3, tw_side_name);
@@ -669,17 +738,23 @@ void proto_register_tcpwave(void)
         {&hf_state_server, {"Server state", "tcpwave.state.server", FT_UINT8, BASE_DEC, VALS(vals_state), 0x0,
                             "The server's state after this segment", HFILL}},
         {&hf_prev_client, {"Client state before", "tcpwave.state.client.prev", FT_UINT8, BASE_DEC, VALS(vals_state),
-                           0x0, NULL, HFILL}},
+                           0x0, "The client's state before this segment", HFILL}},
         {&hf_prev_server, {"Server state before", "tcpwave.state.server.prev", FT_UINT8, BASE_DEC, VALS(vals_state),
-                           0x0, NULL, HFILL}},
+                           0x0, "The server's state before this segment", HFILL}},
         {&hf_role, {"Role", "tcpwave.role", FT_UINT8, BASE_DEC, VALS(vals_role), 0x0,
                     "The segment's role in the connection's lifecycle", HFILL}},
         {&hf_step, {"Step", "tcpwave.step", FT_STRING, BASE_NONE, NULL, 0x0,
                     "Step of the handshake or close, e.g. close 2/3", HFILL}},
-        {&hf_close_type, {"Close type", "tcpwave.close.type", FT_UINT8, BASE_DEC, VALS(vals_close_type), 0x0, NULL,
-                          HFILL}},
+        {&hf_close_type, {"Close type", "tcpwave.close.type", FT_UINT8, BASE_DEC, VALS(vals_close_type), 0x0,
+                          "How the connection ended: three-way (the passive side merged its ACK into its FIN), "
+                          "four-way, simultaneous (the FINs crossed), or reset", HFILL}},
         {&hf_close_initiator, {"Close initiator", "tcpwave.close.initiator", FT_UINT8, BASE_DEC, VALS(vals_side),
                                0x0, "Sender of the first FIN, or of the RST", HFILL}},
+        {&hf_reset_by, {"Reset by", "tcpwave.close.reset_by", FT_UINT8, BASE_DEC, VALS(vals_side), 0x0,
+                        "Sender of the RST that ended the connection (the close may have been started by the other "
+                        "side: tcpwave.close.initiator)", HFILL}},
+        {&hf_final_ack_seen, {"Final ACK captured", "tcpwave.close.final_ack_seen", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+                              "Both FINs were sent; was the ACK of the second one captured?", HFILL}},
         {&hf_handshake_rtt, {"Handshake time", "tcpwave.handshake.rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
                              "From the SYN to the handshake ACK", HFILL}},
         {&hf_fin_gap, {"FIN gap", "tcpwave.close.fin_gap", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
@@ -739,6 +814,11 @@ void proto_register_tcpwave(void)
         {&ei_truncated, {"tcpwave.expert.truncated", PI_UNDECODED, PI_NOTE,
                          "TCP segment not analysed: its header is bogus or longer than the segment, or it is an "
                          "IP fragment not reassembled", EXPFILL}},
+        {&ei_ignored, {"tcpwave.expert.ignored", PI_SEQUENCE, PI_NOTE,
+                       "Segment dropped by its receiver, as TCP requires", EXPFILL}},
+        {&ei_ack_ahead, {"tcpwave.expert.ack_ahead", PI_SEQUENCE, PI_NOTE,
+                         "Acknowledges what the capture has not shown yet: the capture missed or reordered the "
+                         "peer's segments", EXPFILL}},
         {&ei_inferred, {"tcpwave.expert.inferred", PI_SEQUENCE, PI_NOTE,
                         "The segment this one answers was not captured (or not analysed): states inferred from "
                         "its ACK number", EXPFILL}},

@@ -1,17 +1,26 @@
-/* tw_fsm.c - see tw_fsm.h.
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tw_fsm.c - see tw_fsm.h and docs/semantics.md.
  *
- * Every segment is handled in the order RFC 9293 section 3.10.7.4 processes
- * an arriving segment: RST first, then SYN, then the ACK field (which may
- * complete the receiver's handshake or acknowledge its FIN), then the FIN.
- * The sender's own transition (sending SYN or FIN) is applied before the
- * receiver processes the segment, since it happened first.
+ * A segment from x to y is handled in three parts, in this order:
+ *  1. what its sending proves about x (sender_evidence()): a SYN_SENT client
+ *     that ACKs had the SYN-ACK; an endpoint that acknowledges the peer's
+ *     data or sends data is synchronized; an ACK that does not cover the
+ *     peer's FIN was sent before that FIN arrived;
+ *  2. its arrival at y, in y's state, as RFC 9293 section 3.10.7 processes
+ *     an arriving segment (RST, then SYN, then the sequence check, the ACK
+ *     field, the FIN), one function per receiving state: like lwIP's
+ *     tcp_process() or Linux's tcp_rcv_state_process();
+ *  3. its role in the handshake or close, from what happened.
+ * What a later segment proves about earlier ones is kept as overrides, which
+ * tw_conn_view() applies to the stored verdicts for two-pass output.
  */
 #include "tw_fsm.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 static const char *const state_names[TW_STATE_COUNT] = {
-    [TW_ST_NONE] = "NONE",
+    [TW_ST_NONE] = "unknown",
     [TW_ESTABLISHED] = "ESTABLISHED",
     [TW_SYN_SENT] = "SYN_SENT",
     [TW_SYN_RECV] = "SYN_RECV",
@@ -43,6 +52,7 @@ static const char *const role_names[TW_ROLE_COUNT] = {
     [TW_ROLE_RETRANS] = "retransmission",
     [TW_ROLE_KEEPALIVE] = "keep-alive",
     [TW_ROLE_OTHER] = "other/unexpected",
+    [TW_ROLE_IN_FLIGHT] = "crossed the RST",
 };
 
 static const char *const close_type_names[TW_CLOSE_COUNT] = {
@@ -67,6 +77,13 @@ static const char *const outcome_names[TW_OUT_COUNT] = {
 
 static const char *const side_names[3] = {"unknown", "client", "server"};
 
+static const char *const handshake_names[TW_HS_COUNT] = {
+    [TW_HS_INCOMPLETE] = "incomplete",
+    [TW_HS_COMPLETE] = "complete",
+    [TW_HS_INFERRED] = "inferred",
+    [TW_HS_NOT_SEEN] = "not seen",
+};
+
 static const char *const why_texts[TW_WHY_COUNT] = {
     [TW_WHY_NONE] = "",
     [TW_WHY_SYN_FIN] = "SYN and FIN together: Linux drops such a segment",
@@ -82,7 +99,17 @@ static const char *const why_texts[TW_WHY_COUNT] = {
     [TW_WHY_AFTER_CLOSE] = "new data or FIN from an endpoint that is already CLOSED",
     [TW_WHY_NO_ACK] = "no ACK bit: dropped (RFC 9293 3.10.7.4, fifth check)",
     [TW_WHY_NO_CONNECTION] = "no connection: a listener that accepted no SYN answers this with a RST (RFC 9293 3.10.7.2)",
-    [TW_WHY_RST_OUT_OF_WINDOW] = "RST outside the receiver's window: dropped (RFC 9293 3.10.7.4, RFC 5961)",
+    [TW_WHY_RST_OUT_OF_WINDOW] = "RST outside the receiver's window: dropped (RFC 9293 3.10.7.4, RFC 5961 3.2)",
+    [TW_WHY_RST_NOT_EXACT] = "RST in the receiver's window but not at the next expected sequence number: answered "
+                             "with a challenge ACK, nothing reset (RFC 5961 3.2, Linux tcp_validate_incoming)",
+    [TW_WHY_STALE_ACK] = "ACK to a SYN_SENT endpoint that does not acknowledge its SYN (the peer holds an older "
+                         "connection on this 4-tuple): answered with a RST (RFC 9293 3.10.7.3)",
+    [TW_WHY_RST_TO_STALE_ACK] = "RST <SEQ=SEG.ACK> answering an ACK that did not acknowledge the SYN: it is meant "
+                                "for the peer's older connection; this one stays SYN_SENT (RFC 9293 3.10.7.3)",
+    [TW_WHY_SEQ_OUT_OF_WINDOW] = "sequence number outside the receive window: dropped, answered with an ACK "
+                                 "(RFC 9293 3.10.7.4, first check)",
+    [TW_WHY_ACK_UNACCEPTABLE] = "ACK that does not acknowledge the SYN-ACK: dropped, answered with a RST "
+                                "(RFC 9293 3.10.7.4, fifth check)",
 };
 
 #define NAME_OR(table, i, count) ((i) < (count) && (table)[i] ? (table)[i] : "?")
@@ -92,11 +119,20 @@ const char *tw_role_name(unsigned r) { return NAME_OR(role_names, r, TW_ROLE_COU
 const char *tw_close_type_name(unsigned t) { return NAME_OR(close_type_names, t, TW_CLOSE_COUNT); }
 const char *tw_outcome_name(unsigned o) { return NAME_OR(outcome_names, o, TW_OUT_COUNT); }
 const char *tw_side_name(unsigned s) { return NAME_OR(side_names, s, 3u); }
+const char *tw_handshake_name(unsigned h) { return NAME_OR(handshake_names, h, TW_HS_COUNT); }
 const char *tw_why_text(unsigned w) { return NAME_OR(why_texts, w, TW_WHY_COUNT); }
 
-/* Sequence space comparisons, modulo 2^32 (RFC 9293 3.4). */
+/* ---- Sequence space and small helpers ---- */
+
+/* Comparisons modulo 2^32 (RFC 9293 3.4). */
 static bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+
+/* Largest window a receiver can offer (RFC 7323 2.3: 2^14 scaling of 2^16). */
+#define MAX_WINDOW (1u << 30)
+
+/* Is sequence number a within a window's reach of b, either side? */
+static bool near_seq(uint32_t a, uint32_t b) { return a - b + MAX_WINDOW < 2 * MAX_WINDOW; }
 
 static uint8_t step(unsigned kind, unsigned num) { return (uint8_t)(kind << 4 | num); }
 
@@ -108,32 +144,6 @@ static bool in_connection(uint8_t state)
     return state != TW_ST_NONE && state != TW_CLOSED && state != TW_LISTEN;
 }
 
-/* Largest window a receiver can offer (RFC 7323 2.3: 2^14 scaling of 2^16). */
-#define MAX_WINDOW (1u << 30)
-
-/* Is sequence number a within a window's reach of b, either side? */
-static bool near_seq(uint32_t a, uint32_t b)
-{
-    return a - b + MAX_WINDOW < 2 * MAX_WINDOW;
-}
-
-/* RFC 9293 3.10.7.4 first check for an RST: its sequence number must be in
- * the receiver's window, which starts where the receiver's last ACK points
- * (or, never having seen one, at the sender's snd_nxt).  One below it is
- * accepted as Linux's tcp_reset_check() does after a FIN. */
-static bool rst_in_window(const struct tw_endpoint *ex, const struct tw_endpoint *ey, uint32_t seq)
-{
-    uint32_t left;
-
-    if (ey->flags & TW_EP_ACKS)
-        left = ey->ack_max;
-    else if (ex->flags & TW_EP_SEQ)
-        left = ex->snd_nxt;
-    else
-        return true;
-    return seq + 1 - left < MAX_WINDOW + 1;
-}
-
 /* Where each link's time is kept, or -1. */
 static const int8_t timed_slot[TW_LINK_COUNT] = {
     [TW_LINK_SYN] = TW_TIMED_SYN,   [TW_LINK_SYNACK] = -1,         [TW_LINK_HS_ACK] = TW_TIMED_HS_ACK,
@@ -141,13 +151,18 @@ static const int8_t timed_slot[TW_LINK_COUNT] = {
     [TW_LINK_FINAL_ACK] = TW_TIMED_FINAL_ACK, [TW_LINK_RST] = -1,
 };
 
-static void remember(struct tw_conn *c, enum tw_link l, const struct tw_segment *s)
+static void remember_at(struct tw_conn *c, enum tw_link l, uint32_t frame, int64_t time_ns)
 {
     if (c->frames[l] == 0) {
-        c->frames[l] = s->frame;
+        c->frames[l] = frame;
         if (timed_slot[l] >= 0)
-            c->times[timed_slot[l]] = s->time_ns;
+            c->times[timed_slot[l]] = time_ns;
     }
+}
+
+static void remember(struct tw_conn *c, enum tw_link l, const struct tw_segment *s)
+{
+    remember_at(c, l, s->frame, s->time_ns);
 }
 
 static void unexpected(struct tw_verdict *v, enum tw_why why)
@@ -155,6 +170,33 @@ static void unexpected(struct tw_verdict *v, enum tw_why why)
     v->role = TW_ROLE_OTHER;
     v->events |= TW_EV_UNEXPECTED;
     v->why = (uint8_t)why;
+}
+
+/* The receiver drops the segment for a reason TCP gives: the role stays. */
+static void ignored(struct tw_verdict *v, enum tw_why why)
+{
+    v->events |= TW_EV_IGNORED;
+    v->why = (uint8_t)why;
+}
+
+/* Two passes show `shown` for `end` where one pass showed `match`, after
+ * the frames from `from` up to (not including) `to`.  An override already
+ * there for the same stretch start grows instead. */
+static void add_override(struct tw_conn *c, enum tw_end end, uint32_t from, uint32_t to, uint8_t match,
+                         uint8_t shown)
+{
+    if (from == 0 || !seq_lt(from, to) || match == shown)
+        return;
+    for (unsigned i = 0; i < c->n_overrides; i++) {
+        struct tw_override *o = &c->overrides[i];
+        if (o->end == end && o->from == from && o->match == match && o->shown == shown) {
+            if (o->to < to)
+                o->to = to;
+            return;
+        }
+    }
+    if (c->n_overrides < TW_OVERRIDES)
+        c->overrides[c->n_overrides++] = (struct tw_override){from, to, (uint8_t)end, match, shown};
 }
 
 /* The sender's sequence space grows to cover [seq, end). */
@@ -190,160 +232,34 @@ static void captured(struct tw_endpoint *e, uint32_t seq, uint32_t end)
     advance(e, end);
 }
 
+/* Does the segment's ACK field cover sequence number seq? */
 static bool acks(const struct tw_segment *s, uint32_t seq)
 {
     return (s->flags & TW_TH_ACK) && seq_le(seq + 1, s->ack);
 }
 
-/*
- * The first segment fixes which side is which.  A SYN without ACK comes
- * from the client (even a malformed one, which on_syn() then rejects); a
- * SYN-ACK from the server.  Anything else means the capture began
- * mid-connection: the sides are guessed (the lower port is labelled server,
- * as services usually have the lower port) and both endpoints are taken to
- * be ESTABLISHED before the segment.
- */
-static void start(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v)
+/* RFC 9293 3.10.7.3 / 3.10.7.4: an ACK of e's data is acceptable when
+ * SND.UNA < SEG.ACK =< SND.NXT; here for e's SYN: ISS < SEG.ACK =< SND.NXT. */
+static bool acks_syn_acceptably(const struct tw_segment *s, const struct tw_endpoint *e)
 {
-    uint8_t syn_ack = s->flags & (TW_TH_SYN | TW_TH_ACK);
-    bool odd = (s->flags & (TW_TH_FIN | TW_TH_RST)) != 0;
-
-    c->flags |= TW_CONN_STARTED;
-    c->first_key = s->src_key;
-    c->first_port = s->sport;
-    c->other_key = s->dst_key;
-    c->other_port = s->dport;
-    if (syn_ack == TW_TH_SYN) {
-        c->first_end = TW_C;
-        c->ep[TW_C].state = TW_CLOSED;
-        c->ep[TW_S].state = TW_LISTEN;
-    } else if (syn_ack == (TW_TH_SYN | TW_TH_ACK) && !odd) {
-        /* The server sent a SYN-ACK, so it had received the client's SYN. */
-        c->first_end = TW_S;
-        c->flags |= TW_CONN_SYN_MISSING;
-        c->ep[TW_C].state = TW_SYN_SENT;
-        c->ep[TW_C].isn = s->ack - 1;
-        c->ep[TW_C].snd_nxt = s->ack;
-        c->ep[TW_C].flags = TW_EP_SEQ | TW_EP_SYN;
-        c->ep[TW_S].state = TW_SYN_RECV;
-        v->events |= TW_EV_SYN_MISSING;
-    } else {
-        c->first_end = s->sport < s->dport ? TW_S : TW_C;
-        c->flags |= TW_CONN_MIDSTREAM;
-        for (int e = 0; e < 2; e++) {
-            c->ep[e].state = TW_ESTABLISHED;
-            c->ep[e].flags = TW_EP_SYN | TW_EP_SYN_ACKED;
-        }
-        struct tw_endpoint *peer = &c->ep[c->first_end ^ 1];
-        if (s->flags & TW_TH_ACK) {
-            peer->snd_nxt = s->ack;
-            peer->flags |= TW_EP_SEQ;
-        }
-        v->events |= TW_EV_MIDSTREAM;
-    }
+    return (s->flags & TW_TH_ACK) && (e->flags & TW_EP_SYN) && seq_lt(e->isn, s->ack) && seq_le(s->ack, e->snd_nxt);
 }
 
-/*
- * RST (RFC 9293 3.10.7.3, 3.10.7.4 "first check sequence number / second
- * check the RST bit").  The RST bit is checked before the SYN bit, so a
- * SYN+RST resets too (Linux tcp_validate_incoming() likewise); a listener
- * ignores any RST (3.10.7.2).  In SYN_SENT an RST counts only with an ACK of the
- * SYN; then the connection was refused.  Otherwise both ends are CLOSED: the
- * sender has no connection (that is why it resets), the receiver aborts.  An
- * RST that reaches a TIME_WAIT socket kills it on Linux (tcp_timewait_state_
- * process, tcp_rfc1337=0, and TCP_TW_RST when a TIME_WAIT socket resets).
- */
-static void on_rst(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v,
-                   enum tw_end x, enum tw_end y)
+/* The next sequence number y expects of x, as the capture shows it: what x
+ * was seen to send, or further where y's ACKs say it received more.  False
+ * when neither is known. */
+static bool rcv_nxt_of(const struct tw_endpoint *ex, const struct tw_endpoint *ey, uint32_t *rcv_nxt)
 {
-    struct tw_endpoint *ey = &c->ep[y];
-
-    if (ey->state == TW_LISTEN) {
-        unexpected(v, TW_WHY_RST_TO_LISTEN);
-        return;
+    bool known = false;
+    if (ex->flags & TW_EP_SEQ) {
+        *rcv_nxt = ex->snd_nxt;
+        known = true;
     }
-    if ((c->flags & TW_CONN_RST) && c->ep[x].state == TW_CLOSED && ey->state == TW_CLOSED) {
-        v->role = TW_ROLE_RETRANS;
-        return;
+    if ((ey->flags & TW_EP_ACKS) && (!known || seq_lt(*rcv_nxt, ey->ack_max))) {
+        *rcv_nxt = ey->ack_max;
+        known = true;
     }
-    /* The answer to a segment of no connection (a probe): nothing to reset. */
-    if (!in_connection(c->ep[x].state) && !in_connection(ey->state)) {
-        v->role = TW_ROLE_RST;
-        return;
-    }
-    if (ey->state != TW_SYN_SENT && !rst_in_window(&c->ep[x], ey, s->seq)) {
-        unexpected(v, TW_WHY_RST_OUT_OF_WINDOW);
-        return;
-    }
-    if (ey->state == TW_SYN_SENT) {
-        if (!acks(s, ey->isn) || !seq_le(s->ack, ey->isn + 1)) {
-            unexpected(v, TW_WHY_RST_UNACCEPTABLE);
-            return;
-        }
-        c->flags |= TW_CONN_REFUSED;
-        v->events |= TW_EV_REFUSED;
-    } else if (c->close_type == TW_CLOSE_NONE) {
-        c->close_type = TW_CLOSE_RESET;
-        c->close_initiator = side_of(x);
-        v->events |= TW_EV_RESET;
-    }
-    c->flags |= TW_CONN_RST;
-    remember(c, TW_LINK_RST, s);
-    c->ep[x].state = TW_CLOSED;
-    ey->state = TW_CLOSED;
-    v->role = TW_ROLE_RST;
-}
-
-/* A SYN or SYN-ACK (RFC 9293 3.10.7.2 LISTEN, 3.10.7.3 SYN-SENT). */
-static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v,
-                   enum tw_end x, enum tw_end y)
-{
-    struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
-
-    if (s->flags & TW_TH_FIN) {
-        unexpected(v, TW_WHY_SYN_FIN);
-        return;
-    }
-    if ((ex->flags & TW_EP_SYN) && s->seq == ex->isn) {
-        v->role = TW_ROLE_RETRANS;
-        v->step = step(TW_STEP_HANDSHAKE, (s->flags & TW_TH_ACK) ? 2 : 1);
-        return;
-    }
-    if (ex->flags & TW_EP_SYN) {
-        unexpected(v, TW_WHY_SYN_NEW_ISN);
-        return;
-    }
-    ex->isn = s->seq;
-    ex->flags |= TW_EP_SYN;
-    advance(ex, s->seq + 1 + s->len);
-
-    if (!(s->flags & TW_TH_ACK)) {
-        if (x != TW_C) {
-            unexpected(v, TW_WHY_SYN_FROM_SERVER);
-            return;
-        }
-        /* CLOSED --connect()/SYN--> SYN_SENT; LISTEN --SYN--> SYN_RECV. */
-        ex->state = TW_SYN_SENT;
-        ey->state = TW_SYN_RECV;
-        remember(c, TW_LINK_SYN, s);
-        v->role = TW_ROLE_SYN;
-        v->step = step(TW_STEP_HANDSHAKE, 1);
-        return;
-    }
-    if (ey->state != TW_SYN_SENT || !(ey->flags & TW_EP_SYN)) {
-        unexpected(v, TW_WHY_SYNACK_NO_SYN);
-        return;
-    }
-    if (s->ack != ey->isn + 1) {
-        unexpected(v, TW_WHY_SYNACK_BAD_ACK);
-        return;
-    }
-    /* SYN_SENT --SYN,ACK--> ESTABLISHED (RFC 9293 3.10.7.3, fourth check). */
-    ey->flags |= TW_EP_SYN_ACKED;
-    ey->state = TW_ESTABLISHED;
-    remember(c, TW_LINK_SYNACK, s);
-    v->role = TW_ROLE_SYN_ACK;
-    v->step = step(TW_STEP_HANDSHAKE, 2);
+    return known;
 }
 
 /* Effect on y of an ACK that covers y's FIN (RFC 9293 3.10.7.4, "fifth,
@@ -373,20 +289,373 @@ static void fin_received(struct tw_endpoint *ey)
     }
 }
 
-static void complete_close(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v)
+/* ---- The first segment ---- */
+
+/*
+ * The first segment fixes which side is which.  A SYN without ACK comes
+ * from the client (even a malformed one, which the SYN handling then
+ * rejects); a SYN-ACK from the server.  Anything else means the capture
+ * began mid-connection: the sides are guessed (the lower port is labelled
+ * server, as services usually have the lower port) and both endpoints are
+ * taken to be ESTABLISHED before the segment.
+ */
+static void start(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v)
 {
-    remember(c, TW_LINK_FINAL_ACK, s);
-    v->role = TW_ROLE_FINAL_ACK;
-    v->step = step(TW_STEP_CLOSE, c->close_total == 3 ? 3 : 4);
+    uint8_t syn_ack = s->flags & (TW_TH_SYN | TW_TH_ACK);
+    bool odd = (s->flags & (TW_TH_FIN | TW_TH_RST)) != 0;
+
+    c->flags |= TW_CONN_STARTED;
+    c->first_order = s->end_order;
+    c->first_port = s->sport;
+    c->other_port = s->dport;
+    if (syn_ack == TW_TH_SYN) {
+        c->first_end = TW_C;
+        c->ep[TW_C].state = TW_CLOSED;
+        c->ep[TW_S].state = TW_LISTEN;
+    } else if (syn_ack == (TW_TH_SYN | TW_TH_ACK) && !odd) {
+        /* The server sent a SYN-ACK, so it had received the client's SYN. */
+        c->first_end = TW_S;
+        c->flags |= TW_CONN_SYN_MISSING;
+        c->ep[TW_C].state = TW_SYN_SENT;
+        c->ep[TW_C].isn = s->ack - 1;
+        c->ep[TW_C].snd_nxt = s->ack;
+        c->ep[TW_C].flags = TW_EP_SEQ | TW_EP_SYN;
+        c->ep[TW_S].state = TW_SYN_RECV;
+        v->events |= TW_EV_SYN_MISSING;
+    } else {
+        c->first_end = s->sport < s->dport ? TW_S : TW_C;
+        c->flags |= TW_CONN_MIDSTREAM | TW_CONN_SERVER_SPOKE;
+        for (int e = 0; e < 2; e++) {
+            c->ep[e].state = TW_ESTABLISHED;
+            c->ep[e].flags = TW_EP_SYN | TW_EP_SYN_ACKED;
+        }
+        struct tw_endpoint *peer = &c->ep[c->first_end ^ 1];
+        if (s->flags & TW_TH_ACK) {
+            peer->snd_nxt = s->ack;
+            peer->flags |= TW_EP_SEQ;
+        }
+        v->events |= TW_EV_MIDSTREAM;
+    }
+}
+
+/* ---- RST arriving (RFC 9293 3.10.7, RFC 5961 3.2) ---- */
+
+/* Both ends CLOSED by an accepted RST from x. */
+static void reset_by(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                     enum tw_end y)
+{
+    if (c->ep[y].state == TW_SYN_SENT) {
+        c->flags |= TW_CONN_REFUSED;
+        v->events |= TW_EV_REFUSED;
+    } else if (c->close_type == TW_CLOSE_NONE) {
+        /* A close already completed is counted once; a close whose FINs
+         * were both sent keeps its kind, and says who reset it. */
+        c->reset_by = side_of(x);
+        v->events |= TW_EV_RESET;
+        if (c->close_kind == TW_CLOSE_NONE) {
+            c->close_type = TW_CLOSE_RESET;
+            if (c->close_initiator == TW_SIDE_UNKNOWN)
+                c->close_initiator = side_of(x);
+        }
+    }
+    c->flags |= TW_CONN_RST;
+    c->ep[x].flags |= TW_EP_RST_SENT;
+    c->rst_seq = s->seq;
+    remember(c, TW_LINK_RST, s);
+    c->ep[x].state = TW_CLOSED;
+    c->ep[y].state = TW_CLOSED;
+}
+
+/*
+ * Is x's RST accepted by y in a synchronized state?  Linux
+ * tcp_validate_incoming(), after RFC 5961 3.2: it resets only when its
+ * sequence number is exactly RCV.NXT, or RCV.NXT - 1 once y has received
+ * a FIN (CLOSE_WAIT, LAST_ACK, CLOSING: tcp_reset_check()); in the window
+ * but not exact, y sends a challenge ACK and nothing changes; outside the
+ * window it is dropped.  A TIME_WAIT socket is killed only by an exact RST
+ * (tcp_timewait_state_process(), tcp_rfc1337 = 0).
+ */
+static bool rst_accepted(const struct tw_endpoint *ex, const struct tw_endpoint *ey, uint32_t seq,
+                         struct tw_verdict *v)
+{
+    uint32_t rcv_nxt;
+
+    if (!rcv_nxt_of(ex, ey, &rcv_nxt))
+        return true; /* nothing of x's sequence space is known: take the capture's word */
+    if (seq == rcv_nxt)
+        return true;
+    if (seq == rcv_nxt - 1 && (ey->state == TW_CLOSE_WAIT || ey->state == TW_LAST_ACK || ey->state == TW_CLOSING))
+        return true;
+    ignored(v, seq - rcv_nxt < MAX_WINDOW ? TW_WHY_RST_NOT_EXACT : TW_WHY_RST_OUT_OF_WINDOW);
+    return false;
+}
+
+/* Linux tcp_in_window(): [seq, end) overlaps the window [rcv_nxt, rcv_nxt +
+ * wnd), or is a zero-length segment at its left edge. */
+static bool in_window(uint32_t seq, uint32_t end, uint32_t rcv_nxt, uint32_t wnd)
+{
+    uint32_t right = rcv_nxt + wnd;
+    if (seq == rcv_nxt)
+        return true;
+    if (seq_lt(rcv_nxt, end) && seq_lt(seq, right))
+        return true;
+    return seq == right && seq == end;
+}
+
+/* The window a SYN_RECV endpoint y offers x: the SYN-ACK's, never scaled
+ * (RFC 7323 2.2); its left edge is what the SYN-ACK acknowledged. */
+static bool syn_recv_window_accepts(const struct tw_endpoint *ex, const struct tw_endpoint *ey,
+                                    const struct tw_segment *s)
+{
+    uint32_t rcv_nxt;
+    if (ey->flags & TW_EP_ACKS)
+        rcv_nxt = ey->ack_max;
+    else if (ex->flags & TW_EP_SYN)
+        rcv_nxt = ex->isn + 1;
+    else
+        return true;
+    uint32_t wnd = (ey->flags & TW_EP_WINDOW) ? ey->window : MAX_WINDOW;
+    uint32_t end = s->seq + s->len + ((s->flags & TW_TH_FIN) ? 1 : 0);
+    return in_window(s->seq, end, rcv_nxt, wnd ? wnd : 1);
+}
+
+static void on_rst(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                   enum tw_end y)
+{
+    struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
+
+    v->role = TW_ROLE_RST;
+    if (ex->state == TW_SYN_SENT) {
+        /* A SYN_SENT endpoint resets only an unacceptable ACK it received:
+         * that RST is for the peer's older connection (RFC 9293 3.10.7.3). */
+        ignored(v, TW_WHY_RST_TO_STALE_ACK);
+        return;
+    }
+    if (c->flags & TW_CONN_RST) {
+        /* Only the same RST again is a copy of it. */
+        if ((ex->flags & TW_EP_RST_SENT) && s->seq == c->rst_seq)
+            v->role = TW_ROLE_RETRANS;
+        return;
+    }
+    if (ey->state == TW_LISTEN) { /* RFC 9293 3.10.7.2: an incoming RST is ignored */
+        ignored(v, TW_WHY_RST_TO_LISTEN);
+        return;
+    }
+    if (!in_connection(ex->state) && !in_connection(ey->state))
+        return; /* the answer to a segment of no connection (a probe): nothing to reset */
+
+    switch (ey->state) {
+    case TW_SYN_SENT:
+        /* RFC 9293 3.10.7.3: acceptable only with an ACK of the SYN; then the
+         * connection is refused. */
+        if (!acks_syn_acceptably(s, ey)) {
+            ignored(v, TW_WHY_RST_UNACCEPTABLE);
+            return;
+        }
+        break;
+    case TW_SYN_RECV:
+        /* Linux tcp_check_req(): an RST in the window drops the request. */
+        if (!syn_recv_window_accepts(ex, ey, s)) {
+            ignored(v, TW_WHY_RST_OUT_OF_WINDOW);
+            return;
+        }
+        break;
+    case TW_CLOSED:
+        /* Nothing to reset at y; x, whatever it held, holds nothing now
+         * (Linux: a TIME_WAIT socket that answers with RST is killed). */
+        ex->state = TW_CLOSED;
+        return;
+    default:
+        if (!rst_accepted(ex, ey, s->seq, v))
+            return;
+        break;
+    }
+    c->pre_rst[x] = ex->state;
+    c->pre_rst[y] = ey->state;
+    reset_by(c, s, v, x, y);
+}
+
+/* ---- SYN arriving (RFC 9293 3.10.7.2 LISTEN, 3.10.7.3 SYN-SENT) ---- */
+
+static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                   enum tw_end y)
+{
+    struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
+    bool syn_ack = (s->flags & TW_TH_ACK) != 0;
+
+    if (s->flags & TW_TH_FIN) {
+        unexpected(v, TW_WHY_SYN_FIN);
+        return;
+    }
+    if ((ex->flags & TW_EP_SYN) && s->seq == ex->isn) {
+        v->role = TW_ROLE_RETRANS;
+        v->step = step(TW_STEP_HANDSHAKE, syn_ack ? 2 : 1);
+        /* A listener that did not take the first copy (it answered with an
+         * ACK of an older connection) takes this one. */
+        if (!syn_ack && ey->state == TW_LISTEN)
+            ey->state = TW_SYN_RECV;
+        return;
+    }
+    if (ex->flags & TW_EP_SYN) {
+        unexpected(v, TW_WHY_SYN_NEW_ISN);
+        return;
+    }
+    if (!syn_ack) {
+        if (x != TW_C) {
+            unexpected(v, TW_WHY_SYN_FROM_SERVER);
+            return;
+        }
+        /* CLOSED --connect()/SYN--> SYN_SENT; LISTEN --SYN--> SYN_RECV.  A
+         * SYN may carry data (TCP Fast Open, RFC 7413): it takes sequence
+         * space after the SYN. */
+        ex->isn = s->seq;
+        ex->flags |= TW_EP_SYN | TW_EP_WINDOW;
+        ex->window = s->window;
+        advance(ex, s->seq + 1 + s->len);
+        ex->state = TW_SYN_SENT;
+        if (ey->state == TW_LISTEN)
+            ey->state = TW_SYN_RECV;
+        remember(c, TW_LINK_SYN, s);
+        v->role = TW_ROLE_SYN;
+        v->step = step(TW_STEP_HANDSHAKE, 1);
+        return;
+    }
+    /* SYN-ACK. */
+    if (ey->state != TW_SYN_SENT || !(ey->flags & TW_EP_SYN)) {
+        unexpected(v, TW_WHY_SYNACK_NO_SYN);
+        return;
+    }
+    /* RFC 9293 3.10.7.3 first check: ISS < SEG.ACK =< SND.NXT.  With Fast
+     * Open, SND.NXT is past the SYN's data: an ACK of ISN+1 says the server
+     * took the SYN but not its data, which the client sends again. */
+    if (!acks_syn_acceptably(s, ey)) {
+        unexpected(v, TW_WHY_SYNACK_BAD_ACK);
+        return;
+    }
+    ex->isn = s->seq;
+    ex->flags |= TW_EP_SYN | TW_EP_WINDOW;
+    ex->window = s->window;
+    advance(ex, s->seq + 1 + s->len);
+    if (s->ack != ey->isn + 1)
+        c->flags |= TW_CONN_FAST_OPEN;
+    /* SYN_SENT --SYN,ACK--> ESTABLISHED (RFC 9293 3.10.7.3, fourth check). */
+    ey->flags |= TW_EP_SYN_ACKED;
+    ey->state = TW_ESTABLISHED;
+    if (ex->state == TW_LISTEN)
+        ex->state = TW_SYN_RECV;
+    remember(c, TW_LINK_SYNACK, s);
+    v->role = TW_ROLE_SYN_ACK;
+    v->step = step(TW_STEP_HANDSHAKE, 2);
+}
+
+/* ---- Segments with neither SYN nor RST ---- */
+
+/* What happened to one segment, for its role. */
+struct effects {
+    bool handshake_done; /* it completed y's handshake */
+    bool acked_fin;      /* it acknowledged y's FIN */
+    bool acked_first_fin;
+    bool new_fin;        /* it carries x's FIN for the first time */
+    bool fin_copy;       /* it carries x's FIN again */
+    bool keepalive, old_data;
+    bool defer_fin_ack;  /* x's FIN crossed y's: what x sends next reaches y after y answers */
+};
+
+/*
+ * Part 1: what sending this segment proves about x (docs/semantics.md,
+ * "ACK numbers and data are evidence").
+ */
+static void sender_evidence(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                            enum tw_end y, const struct effects *fx)
+{
+    struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
+    bool fin = (s->flags & TW_TH_FIN) != 0;
+
+    /* A SYN_SENT endpoint sends nothing but its SYN until it has the SYN-ACK
+     * (RFC 9293 3.10.7.3): this ACK proves a SYN-ACK that was not captured.
+     * Its ACK number tells the server's ISN.  (Not from a FIN: closing at
+     * once would be a second step for the client in the same segment, and
+     * a FIN from SYN_SENT says nothing certain.) */
+    if (ex->state == TW_SYN_SENT && ey->state == TW_SYN_RECV && !(ey->flags & TW_EP_SYN) && !fin) {
+        ey->isn = s->ack - 1;
+        ey->flags |= TW_EP_SYN;
+        advance(ey, s->ack);
+        ex->flags |= TW_EP_SYN_ACKED;
+        ex->state = TW_ESTABLISHED;
+        c->flags |= TW_CONN_SERVER_SPOKE;
+        v->events |= TW_EV_INFERRED;
+    }
+    /* The mirror: a server whose SYN-ACK was not captured acknowledges the
+     * client's SYN in a segment without SYN: it had sent the SYN-ACK and
+     * had the handshake's ACK (a SYN_RECV endpoint sends only SYN-ACKs),
+     * so both ends are synchronized. */
+    if (ex->state == TW_SYN_RECV && !(ex->flags & TW_EP_SYN) && ey->state == TW_SYN_SENT &&
+        acks_syn_acceptably(s, ey)) {
+        ex->isn = s->seq - 1;
+        ex->flags |= TW_EP_SYN | TW_EP_SYN_ACKED;
+        advance(ex, s->seq);
+        ex->state = TW_ESTABLISHED;
+        ey->flags |= TW_EP_SYN_ACKED;
+        ey->state = TW_ESTABLISHED;
+        c->flags |= TW_CONN_HANDSHAKE | TW_CONN_HS_INFERRED;
+        v->events |= TW_EV_INFERRED;
+    }
+    /* Text is accepted only in a synchronized state (RFC 9293 3.10.7.4,
+     * seventh check), and a SYN_RECV endpoint sends none (but the SYN-ACK's
+     * data of Fast Open).  An endpoint in SYN_RECV that acknowledges the
+     * peer's data, or sends its own, had the handshake's ACK: it was not
+     * captured. */
+    if (ex->state == TW_SYN_RECV && (ex->flags & TW_EP_SYN) &&
+        (((ex->flags & TW_EP_ACKS) && seq_lt(ex->ack_max, s->ack)) ||
+         (s->len > 0 && !fx->old_data && !(c->flags & TW_CONN_FAST_OPEN)))) {
+        ex->flags |= TW_EP_SYN_ACKED;
+        ex->state = TW_ESTABLISHED;
+        if (ey->state == TW_SYN_SENT) {
+            ey->flags |= TW_EP_SYN_ACKED;
+            ey->state = TW_ESTABLISHED;
+        }
+        c->flags |= TW_CONN_HANDSHAKE | TW_CONN_HS_INFERRED;
+        v->events |= TW_EV_INFERRED;
+    }
+    /* y's FIN was captured and x was shown in CLOSE_WAIT, but x's ACK does
+     * not cover it: x had not received it when it sent this.  Two passes
+     * show x ESTABLISHED until then.  If x closes too, the FINs crossed
+     * (RFC 9293 3.6, figure 13): x sent its FIN from ESTABLISHED, and y's
+     * FIN reaches x afterwards, with the next segment. */
+    if ((ey->flags & TW_EP_FIN) && !(ey->flags & (TW_EP_FIN_ACKED | TW_EP_FIN_IN_FLIGHT)) &&
+        ex->state == TW_CLOSE_WAIT && !acks(s, ey->fin_seq) && (s->flags & TW_TH_ACK)) {
+        add_override(c, x, c->frames[TW_LINK_FIN1], s->frame, TW_CLOSE_WAIT, TW_ESTABLISHED);
+        if (fin && !(ex->flags & TW_EP_FIN)) {
+            ex->state = TW_ESTABLISHED;
+            ey->flags |= TW_EP_FIN_IN_FLIGHT;
+        }
+    }
+    /* x acknowledges one sequence number beyond all that y was seen to send,
+     * in its own FIN: y's FIN was not captured (lost before the capture
+     * point).  y closed first; two passes show it from y's last segment. */
+    if (fin && !(ex->flags & TW_EP_FIN) && !(ey->flags & TW_EP_FIN) && (ey->flags & TW_EP_SEEN) &&
+        (ey->flags & TW_EP_SEQ) && (s->flags & TW_TH_ACK) && s->ack == ey->snd_nxt + 1 &&
+        ex->state == TW_ESTABLISHED && ey->state == TW_ESTABLISHED) {
+        add_override(c, y, ey->last_frame, s->frame, TW_ESTABLISHED, TW_FIN_WAIT1);
+        add_override(c, x, ey->last_frame, s->frame, TW_ESTABLISHED, TW_CLOSE_WAIT);
+        ey->flags |= TW_EP_FIN;
+        ey->fin_seq = ey->snd_nxt;
+        ey->fin_step = step(TW_STEP_CLOSE, 1);
+        advance(ey, ey->snd_nxt + 1);
+        ey->state = TW_FIN_WAIT1;
+        ex->state = TW_CLOSE_WAIT;
+        c->fin1_end = (uint8_t)y;
+        c->close_initiator = side_of(y);
+        v->events |= TW_EV_INFERRED;
+    }
+}
+
+static void complete_close(struct tw_conn *c, struct tw_verdict *v, uint32_t frame, int64_t time_ns)
+{
+    remember_at(c, TW_LINK_FINAL_ACK, frame, time_ns);
     if (c->close_type != TW_CLOSE_NONE)
         return; /* a reset came first; a close is counted once */
-    if (c->flags & TW_CONN_CROSSED)
-        c->close_type = TW_CLOSE_SIMULTANEOUS;
-    else if (c->close_total == 3)
-        c->close_type = TW_CLOSE_THREE_WAY;
-    else
-        c->close_type = TW_CLOSE_FOUR_WAY;
-    c->close_initiator = side_of((enum tw_end)c->fin1_end);
+    c->close_type = c->close_kind != TW_CLOSE_NONE ? c->close_kind : TW_CLOSE_FOUR_WAY;
     v->events |= TW_EV_CLOSE_DONE;
 }
 
@@ -397,25 +666,23 @@ static bool both_fins_acked(const struct tw_conn *c)
 
 /*
  * x sends a new FIN.  What x had received decides the kind of close:
- *  - y has sent no FIN: x closes first (ESTABLISHED -> FIN_WAIT1), y moves
- *    to CLOSE_WAIT;
+ *  - y has sent no FIN: x closes first (ESTABLISHED or SYN_RECV ->
+ *    FIN_WAIT1), y moves to CLOSE_WAIT;
  *  - x's ACK covers y's FIN (now or earlier): x was in CLOSE_WAIT and goes to
  *    LAST_ACK.  If this very segment is the first to acknowledge y's FIN, the
  *    ACK was merged into the FIN (three-way close);
- *  - y's FIN was captured but x's ACK does not cover it: the FINs crossed.
- *    x sent from ESTABLISHED (FIN_WAIT1) and y's FIN reaches it afterwards,
- *    so both pass through CLOSING (RFC 9293 3.6 case 2, figure 13).  What was
- *    shown earlier for x (CLOSE_WAIT) is not rewritten; the event says why.
+ *  - y's FIN was captured but x's ACK does not cover it: the FINs crossed
+ *    (sender_evidence() put x back in ESTABLISHED): x goes to FIN_WAIT1, y,
+ *    in FIN_WAIT1, to CLOSING; y's FIN reaches x with the next segment.
+ * If y's ACKs already covered this FIN (the capture reordered them), it is
+ * acknowledged at once; two passes show its effects from that ACK on.
  */
-static void on_new_fin(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v,
-                       enum tw_end x, enum tw_end y, bool acked_y_fin_now)
+static void on_new_fin(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                       enum tw_end y, bool acked_y_fin_now)
 {
     struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
+    uint8_t x_before = ex->state, y_before = ey->state;
 
-    if (ex->state == TW_SYN_SENT || (ex->state == TW_SYN_RECV && !(ex->flags & TW_EP_SYN_ACKED))) {
-        unexpected(v, TW_WHY_FIN_BEFORE_SYNC);
-        return;
-    }
     ex->flags |= TW_EP_FIN;
     ex->fin_seq = s->seq + s->len;
     captured(ex, s->seq, ex->fin_seq + 1);
@@ -428,47 +695,194 @@ static void on_new_fin(struct tw_conn *c, const struct tw_segment *s, struct tw_
         remember(c, TW_LINK_FIN1, s);
         v->role = TW_ROLE_FIN1;
         v->step = step(TW_STEP_CLOSE, 1);
-    } else if (ey->flags & TW_EP_FIN_ACKED || acked_y_fin_now) {
-        ex->state = TW_LAST_ACK;
+    } else if ((ey->flags & TW_EP_FIN_IN_FLIGHT) || (!(ey->flags & TW_EP_FIN_ACKED) && !acked_y_fin_now)) {
+        ey->flags |= TW_EP_FIN_IN_FLIGHT;
+        ex->state = TW_FIN_WAIT1;
         fin_received(ey);
-        remember(c, TW_LINK_FIN2, s);
-        if (acked_y_fin_now) {
-            c->close_total = 3;
-            v->role = TW_ROLE_FIN_ACK;
-            v->step = step(TW_STEP_CLOSE, 2);
-        } else {
-            v->role = TW_ROLE_FIN2;
-            v->step = step(TW_STEP_CLOSE, 3);
-        }
-    } else {
-        ex->state = TW_CLOSING;
-        ey->state = ey->state == TW_FIN_WAIT1 ? TW_CLOSING : ey->state;
         c->flags |= TW_CONN_CROSSED;
+        c->close_kind = TW_CLOSE_SIMULTANEOUS;
         c->close_total = 4;
         remember(c, TW_LINK_FIN2, s);
         v->role = TW_ROLE_SIM_FIN;
         v->step = step(TW_STEP_CLOSE, 2);
         v->events |= TW_EV_CROSSED_FINS;
+    } else {
+        ex->state = TW_LAST_ACK;
+        fin_received(ey);
+        remember(c, TW_LINK_FIN2, s);
+        if (acked_y_fin_now) {
+            c->close_kind = TW_CLOSE_THREE_WAY;
+            c->close_total = 3;
+            v->role = TW_ROLE_FIN_ACK;
+            v->step = step(TW_STEP_CLOSE, 2);
+        } else {
+            c->close_kind = TW_CLOSE_FOUR_WAY;
+            c->close_total = 4;
+            v->role = TW_ROLE_FIN2;
+            v->step = step(TW_STEP_CLOSE, 3);
+        }
     }
     ex->fin_step = v->step;
-    ex->fin_role = v->role;
+
+    if ((ey->flags & TW_EP_ACKS) && seq_le(ex->fin_seq + 1, ey->ack_max) && ey->ahead_frame) {
+        uint32_t from = ey->ahead_frame;
+        add_override(c, x, from, s->frame, x_before, ex->state);
+        add_override(c, y, from, s->frame, y_before, ey->state);
+        fin_acked(ex);
+        v->events |= TW_EV_ACK_AHEAD;
+        if (both_fins_acked(c))
+            complete_close(c, v, from, TW_TIME_UNKNOWN);
+    }
 }
 
-/* A segment with neither SYN nor RST: ACK field, FIN, payload. */
-static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v,
-                       enum tw_end x, enum tw_end y)
+/*
+ * Part 2, for a segment that is neither SYN nor RST: its arrival at y.
+ * Returns false when y drops it (then only its role is given).
+ */
+static bool arrives(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                    enum tw_end y, struct effects *fx)
+{
+    struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
+    uint32_t rcv_nxt;
+
+    switch (ey->state) {
+    case TW_SYN_SENT:
+        /* RFC 9293 3.10.7.3: with neither SYN nor RST, a SYN_SENT endpoint
+         * drops the segment; one whose ACK does not cover the SYN comes from
+         * an older connection of the peer's on this 4-tuple, and is answered
+         * with an RST.  The peer therefore did not take the SYN. */
+        ignored(v, TW_WHY_STALE_ACK);
+        if (ex->state == TW_SYN_RECV && !(ex->flags & TW_EP_SYN))
+            ex->state = TW_LISTEN;
+        return false;
+    case TW_SYN_RECV:
+        /* Linux tcp_check_req(): first the window, then the ACK. */
+        if (!syn_recv_window_accepts(ex, ey, s)) {
+            ignored(v, TW_WHY_SEQ_OUT_OF_WINDOW);
+            return false;
+        }
+        if ((ey->flags & TW_EP_SYN) && !acks_syn_acceptably(s, ey)) {
+            ignored(v, TW_WHY_ACK_UNACCEPTABLE);
+            return false;
+        }
+        break;
+    case TW_CLOSED:
+        return false; /* nothing there to process it */
+    default:
+        /* Synchronized: a segment far outside the window is dropped (RFC
+         * 9293 3.10.7.4 first check; the window is taken at its largest,
+         * since its scale is not read). */
+        if (rcv_nxt_of(ex, ey, &rcv_nxt) && !near_seq(s->seq, rcv_nxt)) {
+            ignored(v, TW_WHY_SEQ_OUT_OF_WINDOW);
+            return false;
+        }
+        break;
+    }
+
+    /* Fifth, the ACK field: it may complete y's handshake or acknowledge
+     * y's FIN. */
+    if ((ey->flags & TW_EP_SYN) && !(ey->flags & TW_EP_SYN_ACKED) && acks(s, ey->isn)) {
+        ey->flags |= TW_EP_SYN_ACKED;
+        if (ey->state == TW_SYN_RECV) {
+            ey->state = TW_ESTABLISHED;
+            c->flags |= TW_CONN_HANDSHAKE;
+            remember(c, TW_LINK_HS_ACK, s);
+            fx->handshake_done = true;
+        }
+    }
+    if ((ey->flags & TW_EP_FIN) && !(ey->flags & TW_EP_FIN_ACKED) && acks(s, ey->fin_seq)) {
+        fx->acked_first_fin = c->fin1_end == y && !(ex->flags & TW_EP_FIN);
+        if (fx->defer_fin_ack) {
+            /* The FINs crossed (RFC 9293 figure 13): x's FIN reached y just
+             * now, and this ACK, sent after it, reaches y after y has
+             * answered that FIN: y is CLOSING until its next segment. */
+            ey->flags |= TW_EP_ACK_DEFERRED;
+            ey->deferred_ack = s->ack;
+            v->role = TW_ROLE_FIN2_ACK;
+            v->step = step(TW_STEP_CLOSE, 3);
+        } else {
+            fin_acked(ey);
+            fx->acked_fin = true;
+        }
+    }
+    /* An ACK beyond what y was seen to send: y's segments were reordered or
+     * missed by the capture. */
+    if ((ey->flags & TW_EP_SEQ) && (s->flags & TW_TH_ACK) && seq_lt(ey->snd_nxt, s->ack)) {
+        v->events |= TW_EV_ACK_AHEAD;
+        if (!ex->ahead_frame)
+            ex->ahead_frame = s->frame;
+    }
+
+    /* Eighth, the FIN (after any data). */
+    if (fx->new_fin) {
+        if (ex->state == TW_SYN_SENT) {
+            unexpected(v, TW_WHY_FIN_BEFORE_SYNC);
+            fx->new_fin = false;
+            return true;
+        }
+        on_new_fin(c, s, v, x, y, fx->acked_fin);
+    }
+    return true;
+}
+
+/* Part 3: the role of a segment that was not a new FIN (whose role
+ * on_new_fin() gave). */
+static void role_of(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                    const struct effects *fx)
+{
+    struct tw_endpoint *ex = &c->ep[x];
+
+    if (fx->handshake_done) {
+        v->role = TW_ROLE_HS_ACK;
+        v->step = step(TW_STEP_HANDSHAKE, 3);
+        v->events |= TW_EV_HANDSHAKE_DONE;
+    } else if (fx->acked_fin && both_fins_acked(c)) {
+        v->role = TW_ROLE_FINAL_ACK;
+        v->step = step(TW_STEP_CLOSE, c->close_total == 3 ? 3 : 4);
+        complete_close(c, v, s->frame, s->time_ns);
+    } else if (fx->acked_first_fin) {
+        c->close_total = 4;
+        remember(c, TW_LINK_FIN1_ACK, s);
+        v->role = TW_ROLE_FIN1_ACK;
+        v->step = step(TW_STEP_CLOSE, 2);
+    } else if (fx->acked_fin) {
+        v->role = TW_ROLE_FIN2_ACK;
+        v->step = step(TW_STEP_CLOSE, 3);
+    } else if (fx->fin_copy) {
+        /* A FIN sent again: its sender does not advance twice; if its ACK
+         * was captured, that ACK was lost beyond the capture point. */
+        v->role = TW_ROLE_RETRANS;
+        v->step = ex->fin_step;
+        if (ex->flags & TW_EP_FIN_ACKED)
+            v->events |= TW_EV_ACK_LOST;
+    } else if (fx->keepalive) {
+        v->role = TW_ROLE_KEEPALIVE;
+    } else if (fx->old_data) {
+        v->role = TW_ROLE_RETRANS;
+    } else if (s->len > 0) {
+        v->role = TW_ROLE_DATA;
+    } else {
+        v->role = TW_ROLE_ACK;
+    }
+}
+
+static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                       enum tw_end y, bool defer_fin_ack)
 {
     struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
     bool fin = (s->flags & TW_TH_FIN) != 0;
     uint32_t end = s->seq + s->len;
+    struct effects fx = {0};
+
     /* A keep-alive probe re-sends the byte before snd_nxt, or nothing at
      * that sequence number (Linux tcp_xmit_probe_skb): not a retransmission. */
-    bool keepalive = !fin && s->len <= 1 && (ex->flags & TW_EP_SEQ) && s->seq == ex->snd_nxt - 1 &&
-                     (ex->state == TW_ESTABLISHED || ex->state == TW_CLOSE_WAIT);
-    bool old_data = !keepalive && s->len > 0 && (ex->flags & TW_EP_SEQ) && seq_le(end, ex->snd_nxt) &&
-                    !fills_gap(ex, s->seq, end);
-    bool fin_copy = fin && (ex->flags & TW_EP_FIN) && end == ex->fin_seq;
-    bool handshake_done = false, acked_fin = false, acked_first_fin = false;
+    fx.keepalive = !fin && s->len <= 1 && (ex->flags & TW_EP_SEQ) && s->seq == ex->snd_nxt - 1 &&
+                   (ex->state == TW_ESTABLISHED || ex->state == TW_CLOSE_WAIT);
+    fx.old_data = !fx.keepalive && s->len > 0 && (ex->flags & TW_EP_SEQ) && seq_le(end, ex->snd_nxt) &&
+                  !fills_gap(ex, s->seq, end);
+    fx.fin_copy = fin && (ex->flags & TW_EP_FIN) && end == ex->fin_seq;
+    fx.new_fin = fin && !(ex->flags & TW_EP_FIN);
+    fx.defer_fin_ack = defer_fin_ack;
 
     if (!(s->flags & TW_TH_ACK)) {
         unexpected(v, TW_WHY_NO_ACK);
@@ -478,89 +892,73 @@ static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_
         unexpected(v, TW_WHY_NO_CONNECTION);
         return;
     }
-    if (ex->state == TW_CLOSED && ((fin && !fin_copy) || (s->len > 0 && !old_data))) {
-        unexpected(v, TW_WHY_AFTER_CLOSE);
+    if (fin && !fx.fin_copy && !fx.new_fin) {
+        unexpected(v, TW_WHY_FIN_MOVED);
         return;
     }
-    /* A SYN_SENT endpoint sends nothing but its SYN until it has the SYN-ACK
-     * (RFC 9293 3.10.7.3): this ACK proves a SYN-ACK that was not captured
-     * (lost before the capture point, or cut short).  Its ACK number tells
-     * the server's ISN; the handshake completes below. */
-    if (ex->state == TW_SYN_SENT && ey->state == TW_SYN_RECV && !(ey->flags & TW_EP_SYN)) {
-        ey->isn = s->ack - 1;
-        ey->flags |= TW_EP_SYN;
-        advance(ey, s->ack);
-        ex->flags |= TW_EP_SYN_ACKED;
-        ex->state = TW_ESTABLISHED;
-        v->events |= TW_EV_INFERRED;
-    }
-
-    /* The ACK field first: it may complete y's handshake or acknowledge y's
-     * FIN (RFC 9293 3.10.7.4, fifth check). */
-    if ((ey->flags & TW_EP_SYN) && !(ey->flags & TW_EP_SYN_ACKED) && acks(s, ey->isn)) {
-        ey->flags |= TW_EP_SYN_ACKED;
-        if (ey->state == TW_SYN_RECV) {
-            ey->state = TW_ESTABLISHED;
-            c->flags |= TW_CONN_HANDSHAKE;
-            remember(c, TW_LINK_HS_ACK, s);
-            handshake_done = true;
+    if (ex->state == TW_CLOSED) {
+        /* y's RST closed x, and this was on its way before the RST arrived:
+         * it crossed the RST, and nobody processes it.  Two passes show x
+         * in its state of before the RST until its last such segment. */
+        if (ey->flags & TW_EP_RST_SENT) {
+            v->role = TW_ROLE_IN_FLIGHT;
+            add_override(c, x, c->frames[TW_LINK_RST], s->frame, TW_CLOSED, c->pre_rst[x]);
+            return;
+        }
+        if ((fin && !fx.fin_copy) || (s->len > 0 && !fx.old_data)) {
+            unexpected(v, TW_WHY_AFTER_CLOSE);
+            return;
         }
     }
-    if ((ey->flags & TW_EP_FIN) && !(ey->flags & TW_EP_FIN_ACKED) && acks(s, ey->fin_seq)) {
-        acked_first_fin = c->fin1_end == y && !(ex->flags & TW_EP_FIN);
-        fin_acked(ey);
-        acked_fin = true;
-    }
 
-    if (fin_copy) {
-        /* A FIN sent again: the states stay; if its ACK was captured, that
-         * ACK was lost beyond the capture point. */
-        v->role = TW_ROLE_RETRANS;
-        v->step = ex->fin_step;
-        if (ex->flags & TW_EP_FIN_ACKED)
-            v->events |= TW_EV_ACK_LOST;
-    } else if (fin && (ex->flags & TW_EP_FIN)) {
-        unexpected(v, TW_WHY_FIN_MOVED);
-    } else if (fin) {
-        on_new_fin(c, s, v, x, y, acked_fin);
-    } else if (handshake_done) {
-        v->role = TW_ROLE_HS_ACK;
-        v->step = step(TW_STEP_HANDSHAKE, 3);
-        v->events |= TW_EV_HANDSHAKE_DONE;
-    } else if (acked_fin && both_fins_acked(c)) {
-        complete_close(c, s, v);
-    } else if (acked_first_fin) {
-        c->close_total = 4;
-        remember(c, TW_LINK_FIN1_ACK, s);
-        v->role = TW_ROLE_FIN1_ACK;
-        v->step = step(TW_STEP_CLOSE, 2);
-    } else if (acked_fin) {
-        v->role = TW_ROLE_FIN2_ACK;
-        v->step = step(TW_STEP_CLOSE, 3);
-    } else if (keepalive) {
-        v->role = TW_ROLE_KEEPALIVE;
-    } else if (old_data) {
-        v->role = TW_ROLE_RETRANS;
-    } else if (s->len > 0) {
-        v->role = TW_ROLE_DATA;
-    } else {
-        v->role = TW_ROLE_ACK;
+    sender_evidence(c, s, v, x, y, &fx);
+    if (!arrives(c, s, v, x, y, &fx)) {
+        /* Dropped by its receiver: a FIN in it did nothing. */
+        if (fin && v->role == TW_ROLE_NONE)
+            v->role = TW_ROLE_OTHER;
+        else if (v->role == TW_ROLE_NONE)
+            role_of(c, s, v, x, &fx);
+        return;
     }
-    if (s->len > 0 && !old_data && v->role != TW_ROLE_OTHER) {
+    if (v->role == TW_ROLE_NONE)
+        role_of(c, s, v, x, &fx);
+    else if (fx.handshake_done)
+        v->events |= TW_EV_HANDSHAKE_DONE; /* a FIN that also completed the handshake */
+
+    if (s->len > 0 && !fx.old_data && v->role != TW_ROLE_OTHER) {
         if ((ex->flags & TW_EP_FIN) && seq_lt(ex->fin_seq, end))
             unexpected(v, TW_WHY_DATA_BEYOND_FIN);
         else if ((ey->flags & TW_EP_FIN) && (ey->flags & TW_EP_FIN_ACKED))
             v->events |= TW_EV_DATA_AFTER_FIN;
     }
-    if (!fin || fin_copy)
+    if (!fx.new_fin)
         captured(ex, s->seq, end);
 }
 
-void tw_conn_peek(const struct tw_conn *c, struct tw_verdict *v)
+/* ---- The entry points ---- */
+
+/* A FIN that crossed the peer's reaches it now (sender_evidence()).
+ * True when it is x's own FIN. */
+static bool deliver_crossed_fin(struct tw_conn *c, enum tw_end x)
 {
-    *v = (struct tw_verdict){0};
-    for (int e = 0; e < 2; e++)
-        v->prev[e] = v->next[e] = c->ep[e].state;
+    bool own = false;
+    for (int e = 0; e < 2; e++) {
+        if (c->ep[e].flags & TW_EP_FIN_IN_FLIGHT) {
+            c->ep[e].flags &= (uint16_t)~TW_EP_FIN_IN_FLIGHT;
+            fin_received(&c->ep[e ^ 1]);
+            own = own || e == (int)x;
+        }
+    }
+    return own;
+}
+
+/* The ACK deferred by arrives() reaches e, after e's own segment. */
+static void deliver_deferred_ack(struct tw_conn *c, struct tw_endpoint *e)
+{
+    e->flags &= (uint16_t)~TW_EP_ACK_DEFERRED;
+    if ((e->flags & TW_EP_FIN) && !(e->flags & TW_EP_FIN_ACKED) && seq_le(e->fin_seq + 1, e->deferred_ack))
+        fin_acked(e);
+    (void)c;
 }
 
 void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v)
@@ -574,39 +972,91 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
         v->events |= TW_EV_TIME_BACKWARDS;
     c->last_time = s->time_ns;
 
-    enum tw_end x = tw_conn_end_of(c, s->src_key, s->sport);
+    enum tw_end x = tw_conn_end_of(c, s->end_order);
     enum tw_end y = (enum tw_end)(x ^ 1);
+    struct tw_endpoint *ex = &c->ep[x];
 
     v->prev[TW_C] = c->ep[TW_C].state;
     v->prev[TW_S] = c->ep[TW_S].state;
     v->sender = (c->flags & TW_CONN_MIDSTREAM) ? TW_SIDE_UNKNOWN : side_of(x);
+    if (x == TW_S)
+        c->flags |= TW_CONN_SERVER_SPOKE;
+    bool own_fin_delivered = !first && deliver_crossed_fin(c, x);
 
     if (s->flags & TW_TH_RST)
         on_rst(c, s, v, x, y);
     else if (s->flags & TW_TH_SYN)
         on_syn(c, s, v, x, y);
     else
-        on_segment(c, s, v, x, y);
+        on_segment(c, s, v, x, y, own_fin_delivered);
+    if ((ex->flags & TW_EP_ACK_DEFERRED) && !own_fin_delivered) {
+        deliver_deferred_ack(c, ex);
+        if (both_fins_acked(c) && c->close_type == TW_CLOSE_NONE) {
+            v->role = TW_ROLE_FINAL_ACK;
+            v->step = step(TW_STEP_CLOSE, 4);
+            complete_close(c, v, s->frame, s->time_ns);
+        }
+    }
 
-    if ((s->flags & TW_TH_ACK) && v->role != TW_ROLE_OTHER) {
-        struct tw_endpoint *ex = &c->ep[x];
+    if ((s->flags & TW_TH_ACK) && v->role != TW_ROLE_OTHER && !(v->events & TW_EV_IGNORED)) {
         if (!(ex->flags & TW_EP_ACKS) || seq_lt(ex->ack_max, s->ack))
             ex->ack_max = s->ack;
         ex->flags |= TW_EP_ACKS;
     }
+    /* y's snd_nxt caught up with x's ACKs: nothing is ahead any more. */
+    struct tw_endpoint *ey = &c->ep[y];
+    if (ey->ahead_frame && (ex->flags & TW_EP_SEQ) && seq_le(ey->ack_max, ex->snd_nxt))
+        ey->ahead_frame = 0;
+    ex->flags |= TW_EP_SEEN;
+    ex->last_frame = s->frame;
     v->next[TW_C] = c->ep[TW_C].state;
     v->next[TW_S] = c->ep[TW_S].state;
 }
 
-enum tw_end tw_conn_end_of(const struct tw_conn *c, uint32_t src_key, uint16_t sport)
+void tw_conn_peek(const struct tw_conn *c, struct tw_verdict *v)
 {
-    bool first = src_key == c->first_key && sport == c->first_port;
-    return (enum tw_end)(first ? c->first_end : c->first_end ^ 1);
+    *v = (struct tw_verdict){0};
+    for (int e = 0; e < 2; e++)
+        v->prev[e] = v->next[e] = c->ep[e].state;
+}
+
+/* Nothing proves that the server received the client's SYN: no segment
+ * came from it and no segment of the client's answers one. */
+static bool server_unproven(const struct tw_conn *c)
+{
+    return (c->flags & TW_CONN_STARTED) && !(c->flags & (TW_CONN_SERVER_SPOKE | TW_CONN_MIDSTREAM));
+}
+
+void tw_conn_view(const struct tw_conn *c, uint32_t frame, struct tw_verdict *v)
+{
+    for (unsigned i = 0; i < c->n_overrides; i++) {
+        const struct tw_override *o = &c->overrides[i];
+        if (o->from <= frame && frame < o->to && v->next[o->end] == o->match)
+            v->next[o->end] = o->shown;
+        if (o->from < frame && frame <= o->to && v->prev[o->end] == o->match)
+            v->prev[o->end] = o->shown;
+    }
+    /* A refused connection never had a server in SYN_RECV: nothing listened. */
+    if ((c->flags & TW_CONN_REFUSED) && frame <= c->frames[TW_LINK_RST]) {
+        for (int i = 0; i < 2; i++) {
+            uint8_t *st = i ? &v->next[TW_S] : &v->prev[TW_S];
+            if (*st == TW_LISTEN || *st == TW_SYN_RECV)
+                *st = TW_CLOSED;
+        }
+    }
+    if (server_unproven(c))
+        v->prev[TW_S] = v->next[TW_S] = TW_ST_NONE;
+}
+
+enum tw_end tw_conn_end_of(const struct tw_conn *c, uint8_t end_order)
+{
+    return (enum tw_end)(end_order == c->first_order ? c->first_end : c->first_end ^ 1);
 }
 
 enum tw_outcome tw_conn_outcome(const struct tw_conn *c)
 {
-    switch (c->close_type) {
+    unsigned kind = c->close_type != TW_CLOSE_NONE ? c->close_type : c->close_kind;
+    switch (kind) {
     case TW_CLOSE_THREE_WAY: return TW_OUT_THREE_WAY;
     case TW_CLOSE_FOUR_WAY: return TW_OUT_FOUR_WAY;
     case TW_CLOSE_SIMULTANEOUS: return TW_OUT_SIMULTANEOUS;
@@ -624,32 +1074,55 @@ enum tw_outcome tw_conn_outcome(const struct tw_conn *c)
     return TW_OUT_HANDSHAKE_INCOMPLETE;
 }
 
-bool tw_conn_continued_by(const struct tw_conn *c, const struct tw_segment *s)
+static bool link_time(const struct tw_conn *c, enum tw_link l, int64_t *ns)
 {
-    const struct tw_endpoint *ex, *ey;
+    if (timed_slot[l] < 0 || c->frames[l] == 0 || c->times[timed_slot[l]] == TW_TIME_UNKNOWN)
+        return false;
+    *ns = c->times[timed_slot[l]];
+    return true;
+}
 
-    if (!(c->flags & TW_CONN_STARTED))
-        return false;
-    /* The same 4-tuple, exactly (the caller found c through a hash). */
-    bool forward = s->src_key == c->first_key && s->sport == c->first_port && s->dst_key == c->other_key &&
-                   s->dport == c->other_port;
-    bool backward = s->src_key == c->other_key && s->sport == c->other_port && s->dst_key == c->first_key &&
-                    s->dport == c->first_port;
-    if (!forward && !backward)
-        return false;
-    enum tw_end x = tw_conn_end_of(c, s->src_key, s->sport);
-    ex = &c->ep[x];
-    ey = &c->ep[x ^ 1];
-    /* A copy of its SYN or SYN-ACK (same ISN) is an old duplicate of this
-     * connection, closed or not: what TIME_WAIT is there for. */
-    if (s->flags & TW_TH_SYN)
-        return (ex->flags & TW_EP_SYN) && s->seq == ex->isn;
-    if (c->close_type != TW_CLOSE_NONE || (c->flags & TW_CONN_REFUSED) ||
-        !(in_connection(c->ep[0].state) || in_connection(c->ep[1].state)))
-        return false;
-    if ((ex->flags & TW_EP_SEQ) && !near_seq(s->seq, ex->snd_nxt))
-        return false;
-    return !(s->flags & TW_TH_ACK) || !(ey->flags & TW_EP_SEQ) || near_seq(s->ack, ey->snd_nxt);
+/* A duration between remembered frames. */
+static uint8_t interval(const struct tw_conn *c, enum tw_link from, enum tw_link to, int64_t *ns)
+{
+    int64_t t_from, t_to;
+    if (!link_time(c, from, &t_from) || !link_time(c, to, &t_to))
+        return TW_DUR_UNKNOWN;
+    if (t_to < t_from || __builtin_sub_overflow(t_to, t_from, ns)) /* gcc and clang */
+        return TW_DUR_BACKWARDS;
+    return TW_DUR_KNOWN;
+}
+
+void tw_conn_summary(const struct tw_conn *c, struct tw_summary *sum)
+{
+    *sum = (struct tw_summary){0};
+    sum->outcome = (uint8_t)tw_conn_outcome(c);
+    sum->close_type = c->close_type != TW_CLOSE_NONE ? c->close_type : c->close_kind;
+    sum->initiator = c->close_initiator;
+    sum->reset_by = c->reset_by;
+    sum->close_total = c->close_total;
+    sum->midstream = (c->flags & TW_CONN_MIDSTREAM) != 0;
+    if (sum->midstream)
+        sum->handshake = TW_HS_NOT_SEEN;
+    else if (c->flags & TW_CONN_HANDSHAKE)
+        sum->handshake = (c->flags & TW_CONN_HS_INFERRED) ? TW_HS_INFERRED : TW_HS_COMPLETE;
+    else
+        sum->handshake = TW_HS_INCOMPLETE;
+    struct tw_conn end = *c; /* an ACK still on its way at the end was captured: it arrives */
+    for (int e = 0; e < 2; e++)
+        if (end.ep[e].flags & TW_EP_ACK_DEFERRED)
+            deliver_deferred_ack(&end, &end.ep[e]);
+    sum->state[TW_C] = end.ep[TW_C].state;
+    sum->state[TW_S] = server_unproven(c) ? TW_ST_NONE : end.ep[TW_S].state;
+    sum->final_ack_seen = c->frames[TW_LINK_FINAL_ACK] != 0 || (both_fins_acked(&end) && !both_fins_acked(c));
+    for (int l = 0; l < TW_LINK_COUNT; l++)
+        sum->frames[l] = c->frames[l];
+    /* No handshake time unless both its ends were captured: a SYN and the
+     * ACK that completed the handshake. */
+    sum->handshake_time = interval(c, TW_LINK_SYN, TW_LINK_HS_ACK, &sum->handshake_ns);
+    if (c->close_type != TW_CLOSE_RESET)
+        sum->close_time = interval(c, TW_LINK_FIN1, TW_LINK_FINAL_ACK, &sum->close_ns);
+    sum->fin_gap = interval(c, TW_LINK_FIN1, TW_LINK_FIN2, &sum->fin_gap_ns);
 }
 
 bool tw_conn_in_time_wait(const struct tw_conn *c)
@@ -657,19 +1130,52 @@ bool tw_conn_in_time_wait(const struct tw_conn *c)
     return c->ep[0].state == TW_TIME_WAIT || c->ep[1].state == TW_TIME_WAIT;
 }
 
-bool tw_conn_time(const struct tw_conn *c, enum tw_link l, int64_t *ns)
+enum tw_successor tw_conn_successor(const struct tw_conn *c, const struct tw_segment *s)
 {
-    if ((unsigned)l >= TW_LINK_COUNT || timed_slot[l] < 0 || c->frames[l] == 0 ||
-        c->times[timed_slot[l]] == TW_TIME_UNKNOWN)
-        return false;
-    *ns = c->times[timed_slot[l]];
-    return true;
+    if (!(c->flags & TW_CONN_STARTED))
+        return TW_SUCC_NEW;
+    enum tw_end x = tw_conn_end_of(c, s->end_order);
+    const struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[x ^ 1];
+
+    /* A copy of its SYN or SYN-ACK (same ISN) is an old duplicate of this
+     * connection, closed or not: what TIME_WAIT is there for. */
+    if (s->flags & TW_TH_SYN) {
+        if ((ex->flags & TW_EP_SYN) && s->seq == ex->isn)
+            return TW_SUCC_CONTINUES;
+        /* RFC 9293 3.6.1, Linux tcp_timewait_state_process(): a new SYN may
+         * reopen a 4-tuple whose previous connection is in TIME_WAIT. */
+        if (!(s->flags & TW_TH_ACK) && tw_conn_in_time_wait(c))
+            return TW_SUCC_TIME_WAIT;
+        return TW_SUCC_NEW;
+    }
+    if (c->close_type != TW_CLOSE_NONE || (c->flags & TW_CONN_REFUSED) ||
+        !(in_connection(c->ep[0].state) || in_connection(c->ep[1].state)))
+        return TW_SUCC_NEW;
+    if ((ex->flags & TW_EP_SEQ) && !near_seq(s->seq, ex->snd_nxt))
+        return TW_SUCC_NEW;
+    if ((s->flags & TW_TH_ACK) && (ey->flags & TW_EP_SEQ) && !near_seq(s->ack, ey->snd_nxt))
+        return TW_SUCC_NEW;
+    return TW_SUCC_CONTINUES;
 }
 
-bool tw_conn_interval(const struct tw_conn *c, enum tw_link from, enum tw_link to, int64_t *ns)
+bool tw_verdict_in_close(const struct tw_summary *sum, const struct tw_verdict *v, uint32_t frame)
 {
-    int64_t t_from, t_to;
-    if (!tw_conn_time(c, from, &t_from) || !tw_conn_time(c, to, &t_to) || t_to < t_from)
-        return false;
-    return !__builtin_sub_overflow(t_to, t_from, ns); /* gcc and clang */
+    if (tw_step_kind(v->step) == TW_STEP_CLOSE)
+        return true;
+    return v->role == TW_ROLE_RST && sum->frames[TW_LINK_RST] == frame && sum->close_type == TW_CLOSE_RESET;
+}
+
+void tw_step_text(uint8_t st, uint8_t close_total, char *buf, size_t size)
+{
+    unsigned kind = tw_step_kind(st), num = tw_step_num(st);
+    if (size == 0)
+        return;
+    if (kind == TW_STEP_HANDSHAKE)
+        snprintf(buf, size, "handshake %u/3", num);
+    else if (kind == TW_STEP_CLOSE && close_total)
+        snprintf(buf, size, "close %u/%u", num, close_total);
+    else if (kind == TW_STEP_CLOSE)
+        snprintf(buf, size, "close %u/?", num);
+    else
+        buf[0] = '\0';
 }

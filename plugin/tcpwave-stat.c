@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpwave-stat.c - the statistics: how connections end.
  *
  *   tshark -q -z tcpwave,stat[,filter]    one row per outcome (also a GUI table)
@@ -35,7 +36,7 @@ struct selection {
     gboolean active;            /* a table is open and counting */
     stat_tap_table *table;
     struct tw_table entries;    /* struct entry, by tcp.stream */
-    void (*update)(guint32 stream, struct selection *sel, packet_info *pinfo, const struct tcpwave_rec *rec);
+    void (*update)(struct selection *sel, packet_info *pinfo, const struct tcpwave_tap_info *info);
 };
 
 struct entry {
@@ -56,10 +57,9 @@ static tap_packet_status follow_packet(void *tapdata _U_, packet_info *pinfo, ep
     tap_packet_status status = TAP_PACKET_DONT_REDRAW;
 
     for (int i = 0; i < 2; i++) {
-        guint32 id = tcpwave_conn_id(info->rec.stream);
-        const struct entry *e = sels[i]->active ? tw_table_get(&sels[i]->entries, id) : NULL;
+        const struct entry *e = sels[i]->active ? tw_table_get(&sels[i]->entries, info->conn) : NULL;
         if (e && e->row) {
-            sels[i]->update(id, sels[i], pinfo, &info->rec);
+            sels[i]->update(sels[i], pinfo, info);
             status = TAP_PACKET_REDRAW;
         }
     }
@@ -171,23 +171,19 @@ static void outcome_show_shares(stat_tap_table *t)
         set_float(t, row, OC_SHARE, outcomes.total ? 100.0 * outcomes.connections[row] / outcomes.total : 0.0);
 }
 
-static void outcome_update(guint32 stream, struct selection *sel, packet_info *pinfo _U_,
-                           const struct tcpwave_rec *rec _U_)
+static void outcome_update(struct selection *sel, packet_info *pinfo _U_, const struct tcpwave_tap_info *info)
 {
-    const struct tw_conn *c = tcpwave_conn(stream);
-    struct entry *e = tw_table_at(&sel->entries, stream);
-    gint64 ns;
+    const struct tw_summary *sum = &info->summary;
+    struct entry *e = tw_table_at(&sel->entries, info->conn);
 
-    if (!c || !e)
+    if (!e)
         return;
-    unsigned row = tw_conn_outcome(c);
-    unsigned side = c->close_initiator;
+    unsigned row = sum->outcome;
+    unsigned side = sum->initiator;
     guint32 signature = row << 8 | side;
-    if (e->row && e->signature == signature)
+    if (e->row && e->signature == signature && (e->has_duration || sum->close_time != TW_DUR_KNOWN))
         return;
     if (e->row) {
-        /* A connection moves only before its close completes, so it has
-         * no close duration to take along. */
         unsigned old = e->row - 1;
         outcomes.connections[old]--;
         outcomes.by_side[old][(e->signature & 0xff) % 3]--;
@@ -199,9 +195,10 @@ static void outcome_update(guint32 stream, struct selection *sel, packet_info *p
     e->signature = signature;
     outcomes.connections[row]++;
     outcomes.by_side[row][side % 3]++;
-    if (!e->has_duration && c->close_type != TW_CLOSE_RESET &&
-        tw_conn_interval(c, TW_LINK_FIN1, TW_LINK_FINAL_ACK, &ns)) {
-        double ms = ns / 1e6;
+    /* A connection gets its close duration with its final ACK, and keeps
+     * its row from then on (the close is counted once). */
+    if (!e->has_duration && sum->close_time == TW_DUR_KNOWN) {
+        double ms = sum->close_ns / 1e6;
         e->has_duration = 1;
         outcomes.durations[row]++;
         outcomes.duration_sum[row] += ms;
@@ -218,7 +215,7 @@ static tap_packet_status outcome_packet(void *tapdata _U_, packet_info *pinfo, e
     const struct tcpwave_tap_info *info = data;
     if (!outcome_sel.active)
         return TAP_PACKET_DONT_REDRAW;
-    outcome_sel.update(tcpwave_conn_id(info->rec.stream), &outcome_sel, pinfo, &info->rec);
+    outcome_sel.update(&outcome_sel, pinfo, info);
     return TAP_PACKET_REDRAW;
 }
 
@@ -273,6 +270,8 @@ enum {
     CV_HANDSHAKE,
     CV_OUTCOME,
     CV_INITIATOR,
+    CV_RESET_BY,
+    CV_FINAL_ACK,
     CV_CLIENT_STATE,
     CV_SERVER_STATE,
     CV_RTT_MS,
@@ -287,6 +286,8 @@ static stat_tap_table_item conv_fields[CV_COUNT] = {
     [CV_HANDSHAKE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Handshake", "%-10s"},
     [CV_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-33s"},
     [CV_INITIATOR] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed by", "%-9s"},
+    [CV_RESET_BY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reset by", "%-8s"},
+    [CV_FINAL_ACK] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Final ACK", "%-12s"},
     [CV_CLIENT_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client state", "%-12s"},
     [CV_SERVER_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server state", "%-12s"},
     [CV_RTT_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Handshake (ms)", "%14s"},
@@ -298,13 +299,6 @@ static gboolean conv_owned(guint col)
     return col == CV_CLIENT || col == CV_SERVER || col == CV_RTT_MS || col == CV_CLOSE_MS;
 }
 
-static const char *handshake_name(const struct tw_conn *c)
-{
-    if (c->flags & TW_CONN_MIDSTREAM)
-        return "not seen";
-    return (c->flags & TW_CONN_HANDSHAKE) ? "complete" : "incomplete";
-}
-
 static char *endpoint_str(const address *addr, guint32 port)
 {
     char *a = address_to_str(NULL, addr);
@@ -313,20 +307,26 @@ static char *endpoint_str(const address *addr, guint32 port)
     return s;
 }
 
-static void conv_update(guint32 stream, struct selection *sel, packet_info *pinfo, const struct tcpwave_rec *rec)
+static const char *final_ack_text(const struct tw_summary *sum)
 {
-    const struct tw_conn *c = tcpwave_conn(stream);
-    struct entry *e = tw_table_at(&sel->entries, stream);
+    if (sum->close_type == TW_CLOSE_NONE || sum->close_type == TW_CLOSE_RESET)
+        return "-";
+    return sum->final_ack_seen ? "seen" : "not captured";
+}
+
+static void conv_update(struct selection *sel, packet_info *pinfo, const struct tcpwave_tap_info *info)
+{
+    const struct tw_summary *sum = &info->summary;
+    struct entry *e = tw_table_at(&sel->entries, info->conn);
     stat_tap_table *t = sel->table;
     char buf[32];
-    gint64 ns;
 
-    if (!c || !e)
+    if (!e)
         return;
     if (!e->row) {
         stat_tap_table_item_type items[CV_COUNT] = {0};
         guint row = t->num_elements;
-        gboolean src_is_server = rec->from_server;
+        gboolean src_is_server = info->rec.from_server;
         char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
         char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
 
@@ -334,7 +334,7 @@ static void conv_update(guint32 stream, struct selection *sel, packet_info *pinf
             items[col].type = conv_fields[col].type;
             items[col].value.string_value = conv_owned(col) ? g_strdup("-") : "-";
         }
-        items[CV_STREAM].value.uint_value = stream;
+        items[CV_STREAM].value.uint_value = info->conn;
         stat_tap_init_table_row(t, row, CV_COUNT, items);
         set_string(t, row, CV_CLIENT, src_is_server ? dst : src, TRUE);
         set_string(t, row, CV_SERVER, src_is_server ? src : dst, TRUE);
@@ -343,22 +343,24 @@ static void conv_update(guint32 stream, struct selection *sel, packet_info *pinf
         e->row = row + 1;
         e->signature = G_MAXUINT32;
     }
-    guint32 signature = (guint32)tw_conn_outcome(c) | c->ep[TW_C].state << 4 | c->ep[TW_S].state << 8 |
-                        c->close_initiator << 12 | (c->flags & TW_CONN_HANDSHAKE ? 1u << 14 : 0) |
-                        (c->frames[TW_LINK_FINAL_ACK] ? 1u << 15 : 0);
+    guint32 signature = (guint32)sum->outcome | sum->state[TW_C] << 4 | sum->state[TW_S] << 8 | sum->initiator << 12 |
+                        sum->handshake << 14 | (sum->final_ack_seen ? 1u << 16 : 0) | sum->reset_by << 17 |
+                        (guint32)sum->close_time << 19 | (guint32)sum->handshake_time << 21;
     if (signature == e->signature)
         return;
     e->signature = signature;
     guint row = e->row - 1;
-    set_string(t, row, CV_HANDSHAKE, handshake_name(c), FALSE);
-    set_string(t, row, CV_OUTCOME, tw_outcome_name(tw_conn_outcome(c)), FALSE);
-    set_string(t, row, CV_INITIATOR, c->close_initiator ? tw_side_name(c->close_initiator) : "-", FALSE);
-    set_string(t, row, CV_CLIENT_STATE, tw_state_name(c->ep[TW_C].state), FALSE);
-    set_string(t, row, CV_SERVER_STATE, tw_state_name(c->ep[TW_S].state), FALSE);
-    gboolean known = tw_conn_interval(c, TW_LINK_SYN, TW_LINK_HS_ACK, &ns);
-    set_string(t, row, CV_RTT_MS, format_ms(buf, sizeof buf, known, known ? ns / 1e6 : 0), TRUE);
-    known = tw_conn_interval(c, TW_LINK_FIN1, TW_LINK_FINAL_ACK, &ns);
-    set_string(t, row, CV_CLOSE_MS, format_ms(buf, sizeof buf, known, known ? ns / 1e6 : 0), TRUE);
+    set_string(t, row, CV_HANDSHAKE, tw_handshake_name(sum->handshake), FALSE);
+    set_string(t, row, CV_OUTCOME, tw_outcome_name(sum->outcome), FALSE);
+    set_string(t, row, CV_INITIATOR, sum->initiator ? tw_side_name(sum->initiator) : "-", FALSE);
+    set_string(t, row, CV_RESET_BY, sum->reset_by ? tw_side_name(sum->reset_by) : "-", FALSE);
+    set_string(t, row, CV_FINAL_ACK, final_ack_text(sum), FALSE);
+    set_string(t, row, CV_CLIENT_STATE, tw_state_name(sum->state[TW_C]), FALSE);
+    set_string(t, row, CV_SERVER_STATE, tw_state_name(sum->state[TW_S]), FALSE);
+    gboolean known = sum->handshake_time == TW_DUR_KNOWN;
+    set_string(t, row, CV_RTT_MS, format_ms(buf, sizeof buf, known, known ? sum->handshake_ns / 1e6 : 0), TRUE);
+    known = sum->close_time == TW_DUR_KNOWN;
+    set_string(t, row, CV_CLOSE_MS, format_ms(buf, sizeof buf, known, known ? sum->close_ns / 1e6 : 0), TRUE);
 }
 
 static tap_packet_status conv_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
@@ -367,7 +369,7 @@ static tap_packet_status conv_packet(void *tapdata _U_, packet_info *pinfo, epan
     const struct tcpwave_tap_info *info = data;
     if (!conv_sel.active)
         return TAP_PACKET_DONT_REDRAW;
-    conv_sel.update(tcpwave_conn_id(info->rec.stream), &conv_sel, pinfo, &info->rec);
+    conv_sel.update(&conv_sel, pinfo, info);
     return TAP_PACKET_REDRAW;
 }
 
@@ -417,6 +419,7 @@ struct ladder_line {
 
 struct ladder_conn {
     char *client, *server;
+    struct tw_summary summary; /* as of its latest segment */
     GArray *lines; /* struct ladder_line */
     guint32 skipped, skipped_rtx;
 };
@@ -443,10 +446,12 @@ static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_d
 {
     struct ladder *ladder = tapdata;
     const struct tcpwave_rec *rec = &((const struct tcpwave_tap_info *)data)->rec;
-    struct ladder_conn *lc = tw_table_at(&ladder->conns, tcpwave_conn_id(rec->stream));
+    const struct tcpwave_tap_info *info = data;
+    struct ladder_conn *lc = tw_table_at(&ladder->conns, info->conn);
 
     if (!lc)
         return TAP_PACKET_FAILED;
+    lc->summary = info->summary;
     if (!lc->lines) {
         char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
         char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
@@ -522,12 +527,11 @@ static void ladder_draw(void *tapdata)
     printf("TCP connection ladder (tcpwave)\nFilter: %s\n", ladder->filter ? ladder->filter : "");
     for (size_t stream = 0; stream < ladder->conns.count; stream++) {
         const struct ladder_conn *lc = tw_table_get(&ladder->conns, stream);
-        const struct tw_conn *c = tcpwave_conn((guint32)stream);
-        if (!lc || !lc->lines || !c)
+        if (!lc || !lc->lines)
             continue;
+        const struct tw_summary *sum = &lc->summary;
         printf("\nStream %zu: client %s  <->  server %s  [%s]%s\n", stream, lc->client, lc->server,
-               tw_outcome_name(tw_conn_outcome(c)),
-               (c->flags & TW_CONN_MIDSTREAM) ? "  (sides guessed: capture started mid-connection)" : "");
+               tw_outcome_name(sum->outcome), sum->midstream ? "  (sides guessed: capture started mid-connection)" : "");
         printf("%7s %14s %-12s   %-*s   %-12s %s\n", "frame", "time (s)", "client", ARROW_WIDTH, "", "server",
                "step");
         nstime_t t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time : (nstime_t){0, 0};
@@ -543,12 +547,7 @@ static void ladder_draw(void *tapdata)
             else
                 g_strlcpy(label, flags, sizeof label);
             arrow(line, sizeof line, label, !l->rec.from_server);
-            if (tw_step_kind(v->step) == TW_STEP_HANDSHAKE)
-                snprintf(step, sizeof step, "handshake %u/3", tw_step_num(v->step));
-            else if (tw_step_kind(v->step) == TW_STEP_CLOSE && c->close_total)
-                snprintf(step, sizeof step, "close %u/%u", tw_step_num(v->step), c->close_total);
-            else if (tw_step_kind(v->step) == TW_STEP_CLOSE)
-                snprintf(step, sizeof step, "close %u/?", tw_step_num(v->step));
+            tw_step_text(v->step, sum->close_total, step, sizeof step);
             nstime_t rel;
             nstime_delta(&rel, &l->time, &t0);
             printf("%7u %14.6f %-12s   %-*s   %-12s %s%s%s\n", l->frame, nstime_to_sec(&rel), tw_state_name(v->next[TW_C]),

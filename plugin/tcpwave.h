@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpwave.h - what the protocol glue (packet-tcpwave.c) shares with the
  * statistics glue (plugin/tcpwave-stat.c). */
 #ifndef TCPWAVE_H
@@ -27,17 +28,13 @@ struct tcpwave_rec {
 };
 
 /* Tap data queued on the "tcpwave" tap for each analysed segment, on every
- * pass, from the stored record. */
+ * pass, from the stored record: everything the statistics need, so that
+ * they never call back into the dissector. */
 struct tcpwave_tap_info {
-    struct tcpwave_rec rec;
+    struct tcpwave_rec rec;     /* its verdict as the pass shows it (tw_conn_view() in two passes) */
+    uint32_t conn;              /* the connection: rec.stream, or the stream it continues */
+    struct tw_summary summary;  /* how the connection stands (at this frame in one pass, at the end in two) */
 };
-
-/* The connection a tcp.stream belongs to: itself, or the connection it
- * continues when Wireshark split one (see place_new_stream()). */
-uint32_t tcpwave_conn_id(uint32_t stream);
-
-/* The connection of this tcp.stream, or NULL if none was seen. */
-const struct tw_conn *tcpwave_conn(uint32_t stream);
 
 /* Register the statistics (called from proto_register_tcpwave). */
 void tcpwave_stat_register(void);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the tcpwave state machine (fsm/tw_fsm.c).
  *
  * Each test drives one connection with segments written out by hand and
@@ -7,8 +8,6 @@
 
 #include "tw_fsm.h"
 
-#define C_KEY 0x0a000001u
-#define S_KEY 0x0a000002u
 #define C_PORT 40000
 #define S_PORT 80
 #define C_ISN 1000u
@@ -35,8 +34,8 @@ static void seg(struct run *r, bool from_client, uint8_t flags, uint32_t seq, ui
         .seq = seq,
         .ack = ack,
         .len = len,
-        .src_key = from_client ? C_KEY : S_KEY,
-        .dst_key = from_client ? S_KEY : C_KEY,
+        .end_order = from_client ? 0 : 1,
+        .window = 65535,
         .sport = from_client ? C_PORT : S_PORT,
         .dport = from_client ? S_PORT : C_PORT,
         .flags = flags,
@@ -117,9 +116,11 @@ static void test_established_client_fin_four_way(void)
     g_assert_cmpuint(r.conn.frames[TW_LINK_FIN1_ACK], ==, 7);
     g_assert_cmpuint(r.conn.frames[TW_LINK_FIN2], ==, 8);
     g_assert_cmpuint(r.conn.frames[TW_LINK_FINAL_ACK], ==, 9);
-    int64_t ns;
-    g_assert_true(tw_conn_interval(&r.conn, TW_LINK_FIN1, TW_LINK_FINAL_ACK, &ns));
-    g_assert_cmpint(ns, ==, 3000000);
+    struct tw_summary sum;
+    tw_conn_summary(&r.conn, &sum);
+    g_assert_cmpuint(sum.close_time, ==, TW_DUR_KNOWN);
+    g_assert_cmpint(sum.close_ns, ==, 3000000);
+    g_assert_true(sum.final_ack_seen);
 }
 
 /* Seed listing 2 (SEMANTICS.md table 2): the server closes first and the
@@ -150,10 +151,14 @@ static void test_fin_wait1_crossing_fin_simultaneous(void)
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_FIN1);
     sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0); /* does not ack the client's FIN */
-    expect(&r, TW_CLOSING, TW_CLOSING, TW_ROLE_SIM_FIN);
+    /* The server sent it from ESTABLISHED (FIN_WAIT1); the client receives
+     * it in FIN_WAIT1 with its own FIN unacknowledged: CLOSING. */
+    expect(&r, TW_CLOSING, TW_FIN_WAIT1, TW_ROLE_SIM_FIN);
     g_assert_true(r.v.events & TW_EV_CROSSED_FINS);
+    /* The client's FIN reaches the server now (CLOSING); this ACK, sent
+     * after that FIN, reaches it after the server has answered the FIN. */
     cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
-    expect(&r, TW_CLOSING, TW_TIME_WAIT, TW_ROLE_FIN2_ACK);
+    expect(&r, TW_CLOSING, TW_CLOSING, TW_ROLE_FIN2_ACK);
     expect_step(&r, TW_STEP_CLOSE, 3);
     sc(&r, A, S_ISN + 2, C_ISN + 2, 0);
     expect(&r, TW_TIME_WAIT, TW_TIME_WAIT, TW_ROLE_FINAL_ACK);
@@ -230,7 +235,9 @@ static void test_syn_sent_rst_without_ack_ignored(void)
     struct run r = {0};
     cs(&r, S, C_ISN, 0, 0);
     sc(&r, R, 0, 0, 0);
-    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_OTHER);
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_RST);
+    g_assert_true(r.v.events & TW_EV_IGNORED);
+    g_assert_false(r.v.events & TW_EV_UNEXPECTED);
     g_assert_cmpuint(r.v.why, ==, TW_WHY_RST_UNACCEPTABLE);
 }
 
@@ -247,9 +254,17 @@ static void test_established_rst_reset(void)
     g_assert_cmpuint(r.conn.frames[TW_LINK_RST], ==, 5);
     sc(&r, R | A, S_ISN + 1, C_ISN + 11, 0);
     expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RETRANS);
+    /* Data the client sent before the RST reached it: it crossed the RST,
+     * nothing processes it, and it is no error (issue 11, class 9). */
     cs(&r, P | A, C_ISN + 11, S_ISN + 1, 10);
-    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_OTHER);
-    g_assert_cmpuint(r.v.why, ==, TW_WHY_AFTER_CLOSE);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_IN_FLIGHT);
+    g_assert_false(r.v.events & TW_EV_UNEXPECTED);
+    /* Two passes: the client was ESTABLISHED until it sent it; the RST
+     * reaches it after that. */
+    struct tw_verdict v = r.v;
+    tw_conn_view(&r.conn, r.frame, &v);
+    g_assert_cmpuint(v.prev[TW_C], ==, TW_ESTABLISHED);
+    g_assert_cmpuint(v.next[TW_C], ==, TW_CLOSED);
 }
 
 /* RST after a completed close: the TIME_WAIT socket is killed (Linux
@@ -367,7 +382,8 @@ static void test_listen_syn_rst_ignored(void)
 {
     struct run r = {0};
     cs(&r, S | R, C_ISN, 0, 0);
-    expect(&r, TW_CLOSED, TW_LISTEN, TW_ROLE_OTHER);
+    expect(&r, TW_CLOSED, TW_LISTEN, TW_ROLE_RST);
+    g_assert_true(r.v.events & TW_EV_IGNORED);
     g_assert_cmpuint(r.v.why, ==, TW_WHY_RST_TO_LISTEN);
 }
 
@@ -472,10 +488,10 @@ static void test_established_time_backwards_flagged(void)
     g_assert_true(r.v.events & TW_EV_TIME_BACKWARDS);
     cs(&r, A, C_ISN + 1, S_ISN + 1, 0); /* later than the SYN-ACK: only one jump is flagged */
     g_assert_false(r.v.events & TW_EV_TIME_BACKWARDS);
-    int64_t ns, syn, ack;
-    g_assert_true(tw_conn_time(&r.conn, TW_LINK_SYN, &syn) && tw_conn_time(&r.conn, TW_LINK_HS_ACK, &ack));
-    g_assert_cmpint(ack, <, syn); /* the handshake ACK is stamped before the SYN: no handshake time */
-    g_assert_false(tw_conn_interval(&r.conn, TW_LINK_SYN, TW_LINK_HS_ACK, &ns));
+    struct tw_summary sum;
+    tw_conn_summary(&r.conn, &sum);
+    /* the handshake ACK is stamped before the SYN: no handshake time */
+    g_assert_cmpuint(sum.handshake_time, ==, TW_DUR_BACKWARDS);
 }
 
 /* A live connection is continued by an in-window segment, not by one far
@@ -484,25 +500,26 @@ static void test_established_continuation_in_window_only(void)
 {
     struct run r = {0};
     handshake(&r);
-    struct tw_segment s = {.seq = C_ISN + 1, .ack = S_ISN + 1, .src_key = C_KEY, .dst_key = S_KEY,
-                           .sport = C_PORT, .dport = S_PORT, .flags = A};
-    g_assert_true(tw_conn_continued_by(&r.conn, &s));
-    s.sport = C_PORT + 1; /* another 4-tuple, whatever a hash of it says */
-    g_assert_false(tw_conn_continued_by(&r.conn, &s));
-    s.sport = C_PORT;
+    struct tw_segment s = {.seq = C_ISN + 1, .ack = S_ISN + 1, .end_order = 0, .sport = C_PORT, .dport = S_PORT,
+                           .flags = A};
+    g_assert_cmpuint(tw_conn_successor(&r.conn, &s), ==, TW_SUCC_CONTINUES);
     s.seq = C_ISN + 1 + (1u << 31);
-    g_assert_false(tw_conn_continued_by(&r.conn, &s));
+    g_assert_cmpuint(tw_conn_successor(&r.conn, &s), ==, TW_SUCC_NEW);
     s.seq = C_ISN + 1;
     s.flags = S;
-    g_assert_false(tw_conn_continued_by(&r.conn, &s));
+    g_assert_cmpuint(tw_conn_successor(&r.conn, &s), ==, TW_SUCC_NEW);
     s.seq = C_ISN; /* a copy of its SYN: an old duplicate of this connection */
-    g_assert_true(tw_conn_continued_by(&r.conn, &s));
+    g_assert_cmpuint(tw_conn_successor(&r.conn, &s), ==, TW_SUCC_CONTINUES);
     s.seq = C_ISN + 1;
     s.flags = A;
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
     cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
-    g_assert_false(tw_conn_continued_by(&r.conn, &s));
+    g_assert_cmpuint(tw_conn_successor(&r.conn, &s), ==, TW_SUCC_NEW);
+    /* a new SYN while the client holds TIME_WAIT reopens the 4-tuple */
+    s.flags = S;
+    s.seq = C_ISN + 100000;
+    g_assert_cmpuint(tw_conn_successor(&r.conn, &s), ==, TW_SUCC_TIME_WAIT);
 }
 
 /* RFC 9293 3.10.7.4 first check, RFC 5961: a blind RST far from the
@@ -512,7 +529,8 @@ static void test_established_rst_out_of_window_dropped(void)
     struct run r = {0};
     handshake(&r);
     sc(&r, R | A, S_ISN + 1 + (1u << 30) + (1u << 17), C_ISN + 1, 0);
-    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_OTHER);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_RST);
+    g_assert_true(r.v.events & TW_EV_IGNORED);
     g_assert_cmpuint(r.v.why, ==, TW_WHY_RST_OUT_OF_WINDOW);
     g_assert_cmpuint(r.conn.close_type, ==, TW_CLOSE_NONE);
 }
@@ -554,6 +572,408 @@ static void test_names_cover_every_value(void)
         g_assert_cmpstr(tw_why_text(w), !=, "");
 }
 
+
+/* ---- Issue 11: the defect classes found on real traffic ---- */
+
+/* The two-pass view of the verdict just given. */
+static struct tw_verdict viewed(const struct run *r)
+{
+    struct tw_verdict v = r->v;
+    tw_conn_view(&r->conn, r->frame, &v);
+    return v;
+}
+
+static struct tw_summary summary_of(const struct run *r)
+{
+    struct tw_summary sum;
+    tw_conn_summary(&r->conn, &sum);
+    return sum;
+}
+
+/* Class 1: both FINs sent, the final ACK never captured.  RFC 9293 3.6: a
+ * half-close is one direction closed; here both are: a four-way close whose
+ * last ACK was not seen. */
+static void test_last_ack_final_ack_missing_four_way_not_half_closed(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_LAST_ACK, TW_ROLE_FIN2);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.outcome, ==, TW_OUT_FOUR_WAY);
+    g_assert_cmpuint(sum.close_type, ==, TW_CLOSE_FOUR_WAY);
+    g_assert_false(sum.final_ack_seen);
+    g_assert_cmpuint(sum.initiator, ==, TW_SIDE_CLIENT);
+}
+
+/* Class 1, merged: the server's FIN+ACK, then nothing. */
+static void test_last_ack_final_ack_missing_three_way(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.outcome, ==, TW_OUT_THREE_WAY);
+    g_assert_false(sum.final_ack_seen);
+}
+
+/* Class 1: one FIN only stays a half-close. */
+static void test_close_wait_one_fin_half_closed(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
+    g_assert_cmpuint(summary_of(&r).outcome, ==, TW_OUT_HALF_CLOSED);
+}
+
+/* Class 2: the FINs cross, then the client sends its FIN again with an ACK
+ * of the server's FIN.  RFC 9293 3.10.7.4 processes the ACK field of every
+ * acceptable segment: the server's FIN is acknowledged; a retransmission
+ * only does not advance its own sender twice.  The close is recorded. */
+static void test_closing_fin_retransmitted_with_ack_completes_close(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0); /* crosses the client's FIN */
+    expect(&r, TW_CLOSING, TW_FIN_WAIT1, TW_ROLE_SIM_FIN);
+    sc(&r, A, S_ISN + 2, C_ISN + 2, 0); /* the client's FIN arrived: ACK from CLOSING */
+    expect(&r, TW_TIME_WAIT, TW_CLOSING, TW_ROLE_FIN2_ACK);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 2, 0); /* the FIN again, now acknowledging the server's */
+    expect(&r, TW_TIME_WAIT, TW_TIME_WAIT, TW_ROLE_FINAL_ACK);
+    g_assert_true(r.v.events & TW_EV_CLOSE_DONE);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.outcome, ==, TW_OUT_SIMULTANEOUS);
+    g_assert_true(sum.final_ack_seen);
+}
+
+/* Class 2, plainer: the first FIN's copy carries the first ACK of the
+ * server's FIN: four-way close completes on it. */
+static void test_fin_wait2_fin_retransmitted_acks_peer_fin(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 2, 0);
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_FINAL_ACK);
+    g_assert_cmpuint(summary_of(&r).outcome, ==, TW_OUT_FOUR_WAY);
+}
+
+/* Class 3: only the server's direction was captured.  A SYN_RECV server
+ * that acknowledges client data had the handshake's ACK (RFC 9293
+ * 3.10.7.4: text is processed only in synchronized states); its FIN is a
+ * first FIN, not "before the handshake", and no handshake time is given. */
+static void test_syn_recv_acks_client_data_established_inferred(void)
+{
+    struct run r = {0};
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0); /* the capture starts at the SYN-ACK, taken as delivered */
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    sc(&r, A, S_ISN + 1, C_ISN + 101, 0); /* acks 100 bytes of the client's */
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+    g_assert_true(r.v.events & TW_EV_INFERRED);
+    sc(&r, P | A, S_ISN + 1, C_ISN + 101, 50);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+    sc(&r, F | A, S_ISN + 51, C_ISN + 101, 0);
+    expect(&r, TW_CLOSE_WAIT, TW_FIN_WAIT1, TW_ROLE_FIN1);
+    g_assert_false(r.v.events & TW_EV_UNEXPECTED);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.handshake, ==, TW_HS_INFERRED);
+    g_assert_cmpuint(sum.handshake_time, ==, TW_DUR_UNKNOWN);
+    g_assert_cmpuint(sum.outcome, ==, TW_OUT_HALF_CLOSED);
+    g_assert_cmpuint(sum.initiator, ==, TW_SIDE_SERVER);
+}
+
+/* Class 3, the server's FIN lost before the capture point: the client's FIN
+ * acknowledges one sequence number beyond all the server was seen to send:
+ * the server closed first, and the client's FIN carried the ACK of it. */
+static void test_established_fin_acks_uncaptured_fin_peer_closed_first(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    sc(&r, P | A, S_ISN + 1, C_ISN + 1, 10);
+    cs(&r, A, C_ISN + 1, S_ISN + 11, 0);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 12, 0);
+    expect(&r, TW_LAST_ACK, TW_TIME_WAIT, TW_ROLE_FIN_ACK);
+    g_assert_true(r.v.events & TW_EV_INFERRED);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.initiator, ==, TW_SIDE_SERVER);
+    g_assert_cmpuint(sum.outcome, ==, TW_OUT_THREE_WAY);
+    /* two passes: the server's FIN is shown after its last captured
+     * segment, each row one transition */
+    struct tw_verdict v = viewed(&r);
+    g_assert_cmpuint(v.prev[TW_S], ==, TW_FIN_WAIT1);
+    g_assert_cmpuint(v.prev[TW_C], ==, TW_CLOSE_WAIT);
+}
+
+/* Class 4: TCP Fast Open (RFC 7413).  The SYN carries 20 bytes; the
+ * SYN-ACK acknowledges ISN+1+20, which is acceptable (RFC 9293 3.10.7.3:
+ * SND.UNA < SEG.ACK =< SND.NXT). */
+static void test_syn_sent_synack_acks_syn_data_fast_open(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 20);
+    sc(&r, S | A, S_ISN, C_ISN + 21, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    cs(&r, A, C_ISN + 21, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    cs(&r, F | A, C_ISN + 21, S_ISN + 1, 0);
+    expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_FIN1);
+}
+
+/* Class 4: the server refuses the SYN's data (SYN-ACK acks ISN+1 only); the
+ * client is ESTABLISHED and sends the data again. */
+static void test_syn_sent_synack_refuses_syn_data_established(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 20);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    cs(&r, P | A, C_ISN + 1, S_ISN + 1, 20);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+}
+
+/* Class 4: an ACK beyond the SYN's data is not acceptable. */
+static void test_syn_sent_synack_acks_beyond_syn_data_unexpected(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 20);
+    sc(&r, S | A, S_ISN, C_ISN + 22, 0);
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_OTHER);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_SYNACK_BAD_ACK);
+}
+
+/* Class 5: a server still holding an older connection on the 4-tuple
+ * answers the SYN with an ACK that does not cover it; the client answers
+ * with RST <SEQ=SEG.ACK> and stays SYN_SENT (RFC 9293 3.10.7.3; Linux
+ * tcp_rcv_synsent_state_process, reset_and_undo).  That RST closes nothing
+ * here; the SYN sent again completes the connection normally. */
+static void test_syn_sent_stale_ack_rst_closes_nothing(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, A, 777000, 123456, 0); /* challenge ACK of the older connection */
+    expect(&r, TW_SYN_SENT, TW_LISTEN, TW_ROLE_ACK);
+    g_assert_true(r.v.events & TW_EV_IGNORED);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_STALE_ACK);
+    cs(&r, R, 123456, 0, 0);
+    expect(&r, TW_SYN_SENT, TW_LISTEN, TW_ROLE_RST);
+    g_assert_false(r.v.events & (TW_EV_RESET | TW_EV_REFUSED | TW_EV_UNEXPECTED));
+    cs(&r, S, C_ISN, 0, 0);
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_RETRANS);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    cs(&r, P | A, C_ISN + 1, S_ISN + 1, 10);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+    g_assert_cmpuint(summary_of(&r).outcome, ==, TW_OUT_OPEN);
+}
+
+/* Class 6: the client's ACK of the server's FIN is captured before that
+ * FIN (reordering at the capture point).  An ACK cannot cover what its
+ * sender has not received: the FIN was delivered, and the close
+ * completes.  Two passes show the FIN's effects from the ACK on, one
+ * transition per row. */
+static void test_fin_wait2_ack_before_fin_completes_close(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
+    cs(&r, A, C_ISN + 2, S_ISN + 2, 0); /* frame 6: acks a FIN not yet captured */
+    g_assert_true(r.v.events & TW_EV_ACK_AHEAD);
+    struct tw_verdict early = r.v;
+    uint32_t early_frame = r.frame;
+    sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0); /* frame 7 */
+    expect(&r, TW_TIME_WAIT, TW_CLOSED, TW_ROLE_FIN2);
+    g_assert_true(r.v.events & TW_EV_CLOSE_DONE);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.outcome, ==, TW_OUT_FOUR_WAY);
+    g_assert_true(sum.final_ack_seen);
+    tw_conn_view(&r.conn, early_frame, &early);
+    g_assert_cmpuint(early.next[TW_C], ==, TW_TIME_WAIT);
+    g_assert_cmpuint(early.next[TW_S], ==, TW_LAST_ACK);
+    struct tw_verdict late = viewed(&r);
+    g_assert_cmpuint(late.prev[TW_S], ==, TW_LAST_ACK);
+    g_assert_cmpuint(late.next[TW_S], ==, TW_CLOSED);
+}
+
+/* Class 7: a handshake ACK far outside the server's receive window (the
+ * SYN-ACK's window, never scaled: RFC 7323 2.2) is dropped (RFC 9293
+ * 3.10.7.4 first check; Linux tcp_check_req). */
+static void test_syn_recv_ack_out_of_window_dropped(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    cs(&r, A, C_ISN + 1 + 5000000, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_ACK);
+    g_assert_true(r.v.events & TW_EV_IGNORED);
+    g_assert_cmpuint(r.v.why, ==, TW_WHY_SEQ_OUT_OF_WINDOW);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+}
+
+/* Class 8: RFC 5961 3.2 as Linux tcp_validate_incoming(): an RST resets
+ * only at exactly RCV.NXT; whether the ACK of the data before it was
+ * captured does not matter. */
+static void test_established_rst_exact_resets_whether_ack_seen_or_not(void)
+{
+    for (int ack_seen = 0; ack_seen < 2; ack_seen++) {
+        struct run r = {0};
+        handshake(&r);
+        cs(&r, P | A, C_ISN + 1, S_ISN + 1, 100);
+        if (ack_seen)
+            sc(&r, A, S_ISN + 1, C_ISN + 101, 0);
+        cs(&r, R | A, C_ISN + 101, S_ISN + 1, 0);
+        expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+        g_assert_true(r.v.events & TW_EV_RESET);
+    }
+}
+
+static void test_established_rst_in_window_not_exact_challenge_ack(void)
+{
+    for (int ack_seen = 0; ack_seen < 2; ack_seen++) {
+        struct run r = {0};
+        handshake(&r);
+        cs(&r, P | A, C_ISN + 1, S_ISN + 1, 100);
+        if (ack_seen)
+            sc(&r, A, S_ISN + 1, C_ISN + 101, 0);
+        cs(&r, R | A, C_ISN + 101 + 1000, S_ISN + 1, 0); /* ahead of RCV.NXT, inside the window */
+        expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_RST);
+        g_assert_true(r.v.events & TW_EV_IGNORED);
+        g_assert_cmpuint(r.v.why, ==, TW_WHY_RST_NOT_EXACT);
+        g_assert_cmpuint(summary_of(&r).outcome, ==, TW_OUT_OPEN);
+    }
+}
+
+/* Linux tcp_reset_check(): after a FIN, RCV.NXT - 1 resets too. */
+static void test_close_wait_rst_at_fin_seq_resets(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    cs(&r, R | A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    g_assert_true(r.v.events & TW_EV_RESET);
+}
+
+/* Class 9: labels around RSTs.  A second RST from the other side is no
+ * copy of the first; who started the close and who reset it are kept
+ * apart. */
+static void test_fin_wait1_rst_from_peer_closer_and_resetter_apart(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, R | A, S_ISN + 1, C_ISN + 2, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.outcome, ==, TW_OUT_RESET);
+    g_assert_cmpuint(sum.initiator, ==, TW_SIDE_CLIENT);
+    g_assert_cmpuint(sum.reset_by, ==, TW_SIDE_SERVER);
+    cs(&r, R, C_ISN + 2, 0, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST); /* from the other side: not a retransmission */
+    sc(&r, R | A, S_ISN + 1, C_ISN + 2, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RETRANS);
+    sc(&r, R | A, S_ISN + 9, C_ISN + 2, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST); /* another sequence number: not a copy */
+}
+
+/* Class 9: after an RST closed both sides, a later ACK is no close step. */
+static void test_closed_ack_after_rst_no_close_step(void)
+{
+    struct run r = {0};
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    cs(&r, R | A, C_ISN + 2, S_ISN + 1, 0);
+    sc(&r, A, S_ISN + 1, C_ISN + 2, 0); /* sent before the RST arrived */
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_IN_FLIGHT);
+    g_assert_cmpuint(tw_step_kind(r.v.step), ==, TW_STEP_NONE);
+}
+
+/* Class 10: a SYN that nothing answers.  Two passes do not show the server
+ * SYN_RECV: it may never have received it; its state is unknown. */
+static void test_listen_unanswered_syn_server_unknown(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_SYN); /* one pass: taken as delivered */
+    cs(&r, S, C_ISN, 0, 0);
+    struct tw_verdict v = viewed(&r);
+    g_assert_cmpuint(v.prev[TW_S], ==, TW_ST_NONE);
+    g_assert_cmpuint(v.next[TW_S], ==, TW_ST_NONE);
+    g_assert_cmpuint(v.next[TW_C], ==, TW_SYN_SENT);
+    g_assert_cmpuint(summary_of(&r).state[TW_S], ==, TW_ST_NONE);
+}
+
+/* Class 10: a refused connection never had a server in SYN_RECV. */
+static void test_listen_refused_server_never_syn_recv(void)
+{
+    struct run r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    struct tw_verdict syn = r.v;
+    sc(&r, R | A, 0, C_ISN + 1, 0);
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    tw_conn_view(&r.conn, 1, &syn);
+    g_assert_cmpuint(syn.prev[TW_S], ==, TW_CLOSED);
+    g_assert_cmpuint(syn.next[TW_S], ==, TW_CLOSED);
+    struct tw_verdict rst = viewed(&r);
+    g_assert_cmpuint(rst.prev[TW_S], ==, TW_CLOSED);
+}
+
+/* Two passes, simultaneous close (RFC 9293 figure 13): each side FIN_WAIT1,
+ * CLOSING, TIME_WAIT; the receiver of the first FIN is shown ESTABLISHED
+ * until its own FIN, which proves it had not received the other. */
+static void test_fin_wait1_crossing_fin_two_passes_figure_13(void)
+{
+    struct run r = {0};
+    struct tw_verdict rows[5];
+    uint32_t frames[5];
+    handshake(&r);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
+    rows[0] = r.v, frames[0] = r.frame;
+    sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0);
+    rows[1] = r.v, frames[1] = r.frame;
+    cs(&r, A, C_ISN + 2, S_ISN + 2, 0);
+    rows[2] = r.v, frames[2] = r.frame;
+    sc(&r, A, S_ISN + 2, C_ISN + 2, 0);
+    rows[3] = r.v, frames[3] = r.frame;
+    const uint8_t want_c[4] = {TW_FIN_WAIT1, TW_CLOSING, TW_CLOSING, TW_TIME_WAIT};
+    const uint8_t want_s[4] = {TW_ESTABLISHED, TW_FIN_WAIT1, TW_CLOSING, TW_TIME_WAIT};
+    uint8_t before_c = TW_ESTABLISHED, before_s = TW_ESTABLISHED;
+    for (int i = 0; i < 4; i++) {
+        tw_conn_view(&r.conn, frames[i], &rows[i]);
+        g_assert_cmpuint(rows[i].prev[TW_C], ==, before_c);
+        g_assert_cmpuint(rows[i].prev[TW_S], ==, before_s);
+        g_assert_cmpuint(rows[i].next[TW_C], ==, want_c[i]);
+        g_assert_cmpuint(rows[i].next[TW_S], ==, want_s[i]);
+        before_c = rows[i].next[TW_C];
+        before_s = rows[i].next[TW_S];
+    }
+    g_assert_cmpuint(summary_of(&r).outcome, ==, TW_OUT_SIMULTANEOUS);
+}
+
+/* Step text and the close fields, from the engine. */
+static void test_names_step_text_every_kind(void)
+{
+    char buf[24];
+    tw_step_text((uint8_t)(TW_STEP_HANDSHAKE << 4 | 2), 0, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==, "handshake 2/3");
+    tw_step_text((uint8_t)(TW_STEP_CLOSE << 4 | 3), 4, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==, "close 3/4");
+    tw_step_text((uint8_t)(TW_STEP_CLOSE << 4 | 1), 0, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==, "close 1/?");
+    tw_step_text(0, 0, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==, "");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -589,6 +1009,37 @@ int main(int argc, char **argv)
     g_test_add_func("/fsm/established/rst_out_of_window/dropped", test_established_rst_out_of_window_dropped);
     g_test_add_func("/fsm/established/fin_without_ack/dropped", test_established_fin_without_ack_dropped);
     g_test_add_func("/fsm/syn_sent/ack_without_synack/inferred", test_syn_sent_ack_without_synack_inferred);
+    g_test_add_func("/fsm/last_ack/final_ack_missing/four_way_not_half_closed",
+                    test_last_ack_final_ack_missing_four_way_not_half_closed);
+    g_test_add_func("/fsm/last_ack/final_ack_missing/three_way", test_last_ack_final_ack_missing_three_way);
+    g_test_add_func("/fsm/close_wait/one_fin/half_closed", test_close_wait_one_fin_half_closed);
+    g_test_add_func("/fsm/closing/fin_retransmitted_with_ack/completes_close",
+                    test_closing_fin_retransmitted_with_ack_completes_close);
+    g_test_add_func("/fsm/fin_wait2/fin_retransmitted/acks_peer_fin", test_fin_wait2_fin_retransmitted_acks_peer_fin);
+    g_test_add_func("/fsm/syn_recv/acks_client_data/established_inferred",
+                    test_syn_recv_acks_client_data_established_inferred);
+    g_test_add_func("/fsm/established/fin_acks_uncaptured_fin/peer_closed_first",
+                    test_established_fin_acks_uncaptured_fin_peer_closed_first);
+    g_test_add_func("/fsm/syn_sent/synack_acks_syn_data/fast_open", test_syn_sent_synack_acks_syn_data_fast_open);
+    g_test_add_func("/fsm/syn_sent/synack_refuses_syn_data/established",
+                    test_syn_sent_synack_refuses_syn_data_established);
+    g_test_add_func("/fsm/syn_sent/synack_acks_beyond_syn_data/unexpected",
+                    test_syn_sent_synack_acks_beyond_syn_data_unexpected);
+    g_test_add_func("/fsm/syn_sent/stale_ack_then_rst/closes_nothing", test_syn_sent_stale_ack_rst_closes_nothing);
+    g_test_add_func("/fsm/fin_wait2/ack_before_fin/completes_close", test_fin_wait2_ack_before_fin_completes_close);
+    g_test_add_func("/fsm/syn_recv/ack_out_of_window/dropped", test_syn_recv_ack_out_of_window_dropped);
+    g_test_add_func("/fsm/established/rst_exact/resets_whether_ack_seen_or_not",
+                    test_established_rst_exact_resets_whether_ack_seen_or_not);
+    g_test_add_func("/fsm/established/rst_in_window_not_exact/challenge_ack",
+                    test_established_rst_in_window_not_exact_challenge_ack);
+    g_test_add_func("/fsm/close_wait/rst_at_fin_seq/resets", test_close_wait_rst_at_fin_seq_resets);
+    g_test_add_func("/fsm/fin_wait1/rst_from_peer/closer_and_resetter_apart",
+                    test_fin_wait1_rst_from_peer_closer_and_resetter_apart);
+    g_test_add_func("/fsm/closed/ack_after_rst/no_close_step", test_closed_ack_after_rst_no_close_step);
+    g_test_add_func("/fsm/listen/unanswered_syn/server_unknown", test_listen_unanswered_syn_server_unknown);
+    g_test_add_func("/fsm/listen/refused/server_never_syn_recv", test_listen_refused_server_never_syn_recv);
+    g_test_add_func("/fsm/fin_wait1/crossing_fin/two_passes_figure_13", test_fin_wait1_crossing_fin_two_passes_figure_13);
+    g_test_add_func("/fsm/names/step_text/every_kind", test_names_step_text_every_kind);
     g_test_add_func("/fsm/names/every_value/named", test_names_cover_every_value);
     return g_test_run();
 }
