@@ -18,12 +18,12 @@ PCAPS = ROOT / "pcaps"
 EXPECTED = ROOT / "tests" / "expected"
 
 # The public interface (docs/fields.md): value names of the uint8 fields.
-STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
+STATES = {0: "unknown", 1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
           6: "TIME_WAIT", 7: "CLOSED", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING"}
 ROLES = {1: "SYN", 2: "SYN-ACK", 3: "handshake ACK", 4: "data", 5: "ACK", 6: "first FIN",
          7: "ACK of first FIN", 8: "second FIN", 9: "FIN+ACK", 10: "simultaneous FIN",
          11: "ACK of second FIN", 12: "final ACK", 13: "RST", 14: "retransmission",
-         15: "keep-alive", 16: "other/unexpected"}
+         15: "keep-alive", 16: "other/unexpected", 17: "crossed the RST"}
 SIDES = {0: "unknown", 1: "client", 2: "server"}
 CLOSE_TYPES = {1: "three-way", 2: "four-way", 3: "simultaneous", 4: "reset"}
 
@@ -35,13 +35,13 @@ class Tshark:
         if not self.exe:
             pytest.fail("tshark not found: run scripts/setup.sh")
 
-    def run(self, *args, check=True, timeout=300, extra_env=None):
+    def run(self, *args, check=True, timeout=300, extra_env=None, plugin_dir=None):
         home = tempfile.mkdtemp(prefix="tcpwave-home-")
         os.chmod(home, 0o777)
         # An empty extcap folder: tshark spawns every extcap at start-up,
         # which is slow and hangs under a preloaded sanitizer runtime.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LANG": "C.UTF-8",
-               "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "WIRESHARK_EXTCAP_DIR": home, **(extra_env or {})}
+               "WIRESHARK_PLUGIN_DIR": plugin_dir or self.plugin_dir, "WIRESHARK_EXTCAP_DIR": home, **(extra_env or {})}
         # Sanitizer runtimes go to tshark only (it is not instrumented itself).
         if os.environ.get("TCPWAVE_PRELOAD"):
             env["LD_PRELOAD"] = os.environ["TCPWAVE_PRELOAD"]

@@ -449,16 +449,17 @@ def test_syn_flood_memory_and_time(tshark, scratch):
 def test_blind_rst_flood_resets_nothing(tshark):
     """rst-flood-blind.pcap: 300 forged RSTs (frames 6-305), each at least
     2^30 + 2^17 from the receiver's RCV.NXT.  An RST outside the receive
-    window is dropped (RFC 9293 3.10.7.4 first check; RFC 5961 3.2): each is
-    other/unexpected with an expert note, states stay ESTABLISHED, no reset
-    is counted, and the connection carries on (request, reply) to its
-    four-way close."""
+    window is dropped (RFC 9293 3.10.7.4 first check; RFC 5961 3.2): each
+    keeps its role RST with the note that its receiver dropped it
+    (tcpwave.expert.ignored, a rule of TCP's, not an unexplained segment),
+    states stay ESTABLISHED, no reset is counted, and the connection carries
+    on (request, reply) to its four-way close."""
     frames = dissect(tshark, HOSTILE / "rst-flood-blind.pcap")
     rows = segments(frames)
     flood = [(n, layer) for n, layer in rows if 6 <= n <= 305]
     assert len(flood) == 300
     wrong = [f"frame {n}: {layer.row()} {sorted(layer.experts)}" for n, layer in flood
-             if layer.role != "other/unexpected" or "unexpected" not in layer.experts
+             if layer.role != "RST" or "ignored" not in layer.experts or "unexpected" in layer.experts
              or (layer.state("client"), layer.state("server")) != ("ESTABLISHED", "ESTABLISHED")
              or layer.one("tcpwave.close.type") is not None]
     assert not wrong, f"{len(wrong)} RSTs taken as resets, e.g.\n" + "\n".join(wrong[:5])
@@ -504,10 +505,14 @@ def odd_flag_streams(tshark):
 @pytest.mark.parametrize("stream", [0, 1, 2], ids=["syn-fin", "syn-rst", "syn-fin-psh-urg"])
 def test_lone_syn_with_fin_or_rst_opens_nothing(tshark, stream):
     """odd-flags.pcap streams 0-2: a lone SYN+FIN, SYN+RST, SYN+FIN+PSH+URG.
-    Linux drops SYN+FIN; a listener ignores an RST (RFC 9293 3.10.7.2):
-    other/unexpected with a note, no endpoint in a connection state."""
+    Linux drops SYN+FIN (other/unexpected with a note); a listener ignores
+    an RST (RFC 9293 3.10.7.2: role RST, with the note that its receiver
+    dropped it); no endpoint in a connection state."""
     (n, layer), = odd_flag_streams(tshark)[stream]
-    assert layer.role == "other/unexpected" and "unexpected" in layer.experts
+    if stream == 1:
+        assert layer.role == "RST" and "ignored" in layer.experts and "unexpected" not in layer.experts
+    else:
+        assert layer.role == "other/unexpected" and "unexpected" in layer.experts
     assert not {layer.state("client"), layer.state("server")} & CONNECTION_STATES
 
 

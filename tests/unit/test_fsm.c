@@ -3,7 +3,7 @@
  *
  * Each test drives one connection with segments written out by hand and
  * checks the states after each one against RFC 9293 section 3.10 and the
- * worked tables of SEMANTICS.md.  Test paths read state/event/outcome. */
+ * worked tables of docs/semantics.md.  Test paths read state/event/outcome. */
 #include <glib.h>
 
 #include "tw_fsm.h"
@@ -85,7 +85,7 @@ static void handshake(struct run *r)
     g_assert_true(r->v.events & TW_EV_HANDSHAKE_DONE);
 }
 
-/* Seed listing 1 (SEMANTICS.md table 1): data, then a four-way close. */
+/* Seed listing 1 (docs/semantics.md table 1): data, then a four-way close. */
 static void test_established_client_fin_four_way(void)
 {
     struct run r = {0};
@@ -123,7 +123,7 @@ static void test_established_client_fin_four_way(void)
     g_assert_true(sum.final_ack_seen);
 }
 
-/* Seed listing 2 (SEMANTICS.md table 2): the server closes first and the
+/* Seed listing 2 (docs/semantics.md table 2): the server closes first and the
  * client's FIN carries the ACK of it. */
 static void test_established_server_fin_merged_fin_ack_three_way(void)
 {
@@ -142,7 +142,7 @@ static void test_established_server_fin_merged_fin_ack_three_way(void)
     g_assert_cmpuint(r.conn.close_total, ==, 3);
 }
 
-/* SEMANTICS.md, last paragraph: FINs cross; both pass through CLOSING and
+/* docs/semantics.md, last paragraph: FINs cross; both pass through CLOSING and
  * both end in TIME_WAIT (RFC 9293 figure 13). */
 static void test_fin_wait1_crossing_fin_simultaneous(void)
 {
