@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Take the screenshots in docs/ (described in docs/screenshots.md): the real
 # Wireshark Qt GUI with the tcpwave plugin, under Xvfb, driven by xdotool.
 #

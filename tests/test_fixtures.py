@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every capture in pcaps/ against its hand-written expectation.
 
 The expectations (tests/expected/<set>/<capture>.tsv) were written by hand from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile and odd captures: tcpwave must never crash, hang or trip a
 sanitizer, and must meet every bad input with a clear expert note or a clean
 "not analysed", never a confident wrong answer.
@@ -22,12 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PCAPS, ROLES, ROOT, SIDES, STATES, Tshark
+from conftest import ALL_OUTPUTS, PCAPS, ROLES, ROOT, SIDES, STATES, Tshark
 
 HOSTILE = PCAPS / "hostile"
 MAKE = ROOT / "fuzz" / "make_hostile.py"
-ALL_OUTPUTS = ("-V", "-o", "tcpwave.info_column:TRUE", "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z",
-               "tcpwave,ladder")
 CONNECTION_STATES = {"SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "CLOSING",
                      "LAST_ACK", "TIME_WAIT"}
 # The textbook four-way close by the client (SEMANTICS.md, listing 1) with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Statistics on a capture with many interleaved connections of known kinds.
 
 bench/gen.c writes the capture and, while generating, records how each
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import BUILD
 from test_stats import OUTCOMES, conv, stat
 
 CONNECTIONS = 3000
@@ -24,8 +25,7 @@ def generated():
 
 
 def generate(d):
-    gen = d / "gen"
-    subprocess.run(["cc", "-O2", "-o", gen, ROOT / "bench" / "gen.c"], check=True)
+    gen = BUILD / "gen"  # the CMake target (bench/gen.c)
     pcap, truth = d / "many.pcap", d / "many.tsv"
     subprocess.run([gen, "--connections", str(CONNECTIONS), "--seed", "7", "--out", pcap, "--truth", truth],
                    check=True)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tshark -z tcpwave,stat / conv / ladder against connections whose ending is
 known independently: tests/expected/outcomes.tsv, written by hand from how
 each capture was made.  Small captures for the edge cases (empty, no TCP,

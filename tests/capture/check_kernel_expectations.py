@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Check the kernel fixtures against each other (no root, no plugin needed).
 
 For each tests/expected/kernel/NAME.tsv (hand-written per-frame expectations):

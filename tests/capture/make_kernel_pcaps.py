@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Capture real Linux TCP connections, with the kernel's own `ss` states, as fixtures.
 
 Run as root (needs `ip netns`, veth, tcpdump, ss, nft for syn_timeout):

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Cross-check the seed and crafted fixtures against their expectations (no plugin needed).
 
 For each tests/expected/{seed,crafted}/NAME.tsv (written by hand) and pcaps/<set>/NAME.pcap,
