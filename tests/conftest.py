@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
 import twrun  # noqa: E402
 
 PCAPS = ROOT / "pcaps"
@@ -68,6 +69,35 @@ def tshark():
     if not t.loads_tcpwave():
         pytest.fail(f"tshark did not load tcpwave from {plugin_dir} (given to it as {t.plugin_dir})")
     return t
+
+
+# ---- the statistics' tables (tests/test_stats.py, tests/test_many.py) ----
+
+OUTCOMES = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
+            "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
+EXTRA = {"tcp-in-gtp": ("-d", "tcp.port==2152,gtp")}
+
+
+def table(output, title):
+    """Rows of a stat_tap_table as printed by tshark: lists of cells."""
+    lines = output.splitlines()
+    start = lines.index(title) + 1
+    rows = []
+    for line in lines[start:]:
+        if line.startswith("====="):
+            break
+        rows.append([cell.strip() for cell in line.split("|")[:-1]])
+    return rows
+
+
+def stat(tshark, pcap, *args):
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
+    return {row[0]: row[1:] for row in table(out, "Connection outcomes")}
+
+
+def conv(tshark, pcap, *args):
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
+    return {int(row[0]): row[1:] for row in table(out, "Connections")}
 
 
 # Wireshark 4.4 and later start a new tcp.stream at a SYN-ACK whose sequence

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD
-from test_stats import OUTCOMES, conv, stat
+from conftest import BUILD, OUTCOMES, conv, stat
 
 CONNECTIONS = 3000
 # The conv table's Handshake column for each kind gen.c writes (its
