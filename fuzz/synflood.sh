@@ -16,7 +16,7 @@ set -euo pipefail
 source "$(dirname "$0")/../tools/tw.sh"
 syns=${1:-1000000}
 limit=${LIMIT:-512}
-plugin_dir=${PLUGIN_DIR:-$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo)}
+if [ -n "${PLUGIN_DIR:-}" ]; then plugin_dir=$(tw_readable "$PLUGIN_DIR"); else plugin_dir=$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo); fi
 work=$(tw_scratch synflood)
 mkdir -m 755 "$work/none"
 pcap=$($TW_PY "$TW_ROOT/fuzz/make_hostile.py" --synflood "$syns" --out "$work")

@@ -28,7 +28,7 @@ source "$(dirname "$0")/../tools/tw.sh"
 iterations=${1:-100}
 seed=${2:-1}
 timeout_s=${TIMEOUT:-60}
-plugin_dir=${ASAN_PLUGIN_DIR:-$(tw_plugin_dir build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPWAVE_SANITIZE=ON)}
+if [ -n "${ASAN_PLUGIN_DIR:-}" ]; then plugin_dir=$(tw_readable "$ASAN_PLUGIN_DIR"); else plugin_dir=$(tw_plugin_dir build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPWAVE_SANITIZE=ON); fi
 tw_sanitizers
 keep=/tmp/tcpwave-fuzz-failures
 work=$(tw_scratch tshark-fuzz)

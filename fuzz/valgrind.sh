@@ -15,7 +15,7 @@
 # build/ build).
 set -uo pipefail
 source "$(dirname "$0")/../tools/tw.sh"
-plugin_dir=${PLUGIN_DIR:-$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo)}
+if [ -n "${PLUGIN_DIR:-}" ]; then plugin_dir=$(tw_readable "$PLUGIN_DIR"); else plugin_dir=$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo); fi
 logs=/tmp/tcpwave-valgrind
 # Wireshark's own: see the file.
 suppressions=$(tw_readable "$TW_ROOT/fuzz/tshark-stat-tables.supp")

@@ -19,6 +19,8 @@ else
     TW_ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 fi
 TW_PY=/usr/bin/python3
+# How root becomes user nobody (word-split on purpose).
+TW_AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 TW_JOBS=${JOBS:-$(nproc)}
 # Every tcpwave output on (word-split on purpose: no argument has a space).
 TW_ALL_OUTPUTS=$(sed -e '/^[[:space:]]*#/d' "$TW_ROOT/tools/all-outputs.args" | tr '\n' ' ')
@@ -126,7 +128,8 @@ tw_run() {
     while [ "$_tw_n" -gt 0 ]; do
         if [ "$_tw_cmd" = 0 ] && [ "$1" = -- ]; then
             _tw_cmd=1
-            if _tw_root; then set -- "$@" setpriv --reuid=65534 --regid=65534 --clear-groups; fi
+            # shellcheck disable=SC2086
+            if _tw_root; then set -- "$@" $TW_AS_NOBODY; fi
         else
             set -- "$@" "$1"
         fi
