@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Compare two callgrind profiles function by function (exclusive Ir).
 
   bench/cgdiff.py WITH.out WITHOUT.out [--top N] [--startup S.out]

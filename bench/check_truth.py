@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Check a generated capture against its truth file (bench/gen --truth).
 
   bench/check_truth.py FILE.pcap FILE.tsv [--plugin-dir DIR]
@@ -19,8 +20,8 @@ import collections
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tsharkenv import Tshark  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from twrun import Tshark  # noqa: E402
 
 CLOSE = {"1": "Three-way close (FIN+ACK merged)", "2": "Four-way close", "3": "Simultaneous close", "4": "Reset"}
 SIDE = {"1": "client", "2": "server"}
@@ -52,11 +53,11 @@ def main():
     args = ap.parse_args()
 
     truth = read_truth(args.truth)
-    ts = Tshark()
+    ts = Tshark(args.plugin_dir)
     cmd = ["-r", args.pcap, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in FIELDS:
         cmd += ["-e", f]
-    p = ts.run(cmd, plugin_dir=args.plugin_dir)
+    p = ts.run(*cmd)
     if p.returncode != 0:
         sys.exit(f"tshark failed: {p.stderr}")
 
@@ -119,10 +120,10 @@ def main():
             problems.append(f"stream {s}: tcpwave says {got} / {got_init}, truth {outcome} / {init}")
 
     # The statistics: -z tcpwave,stat must count what the truth file says.
-    zhelp = ts.run(["-z", "help"], plugin_dir=args.plugin_dir)
+    zhelp = ts.run("-z", "help")
     if "tcpwave,stat" in zhelp.stdout + zhelp.stderr:
         want = collections.Counter((o, i) for o, i, _, _ in truth)
-        st = ts.run(["-q", "-r", args.pcap, "-z", "tcpwave,stat"], plugin_dir=args.plugin_dir)
+        st = ts.run("-q", "-r", args.pcap, "-z", "tcpwave,stat")
         got_rows = {}
         for line in st.stdout.splitlines():
             cells = [c.strip() for c in line.split("|")]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gen.c - deterministic generator of large TCP captures for tcpwave's benchmark.
  *
  * Writes a classic pcap (microsecond timestamps, Ethernet / IPv4 / TCP, correct

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Profile what tcpwave costs tshark, with instruction counts (repeatable on a
 # noisy machine): valgrind --tool=callgrind over the same generated capture,
 #   A   tshark -q -r F -z tcpwave,stat        plugin loaded
@@ -19,36 +20,34 @@
 # cg.*.out (open with callgrind_annotate or kcachegrind) and summary.txt.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../tools/tw.sh"
 conns=${1:-20000}
 base=${TCPWAVE_BENCH_DIR:-/tmp/tcpwave-bench}
-plugins=${TCPWAVE_PLUGIN_DIR:-$here/../build/plugins}
+build_dir=${TCPWAVE_BUILD_DIR:-$here/../build}
 out=$base/profile
-mkdir -p "$base/home" "$base/empty-extcap" "$base/empty-plugins" "$out"
-chmod 755 "$base" "$base/empty-extcap" "$base/empty-plugins"
-chmod 777 "$base/home" "$out"
+mkdir -p "$base" "$out"
+chmod 755 "$base"
+chmod 777 "$out"
 
 # Profile a snapshot of the build: a rebuild during the run must not mix builds.
 rm -rf "$out/plugin-snapshot"
-cp -r "$plugins" "$out/plugin-snapshot"
+cp -r "${TCPWAVE_PLUGIN_DIR:-$build_dir/plugins}" "$out/plugin-snapshot"
 chmod -R a+rX "$out/plugin-snapshot"
 plugins=$out/plugin-snapshot
 build="tcpwave.so sha1 $(sha1sum "$plugins"/*/epan/tcpwave.so | cut -c1-12), source commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo '?')"
 
-cc -O2 -o "$base/gen" "$here/gen.c"
+cmake --build "$build_dir" --target gen >/dev/null
 pcap=$base/profile-$conns.pcap
-[ -s "$pcap" ] || "$base/gen" --connections "$conns" --seed 1 --out "$pcap" --truth "$base/profile-$conns.tsv" \
+[ -s "$pcap" ] || "$build_dir/gen" --connections "$conns" --seed 1 --out "$pcap" --truth "$base/profile-$conns.tsv" \
     2> "$out/gen.txt"
 chmod a+r "$pcap"
 packets=$(sed -n 's/.* connections, \([0-9]*\) packets.*/\1/p' "$out/gen.txt" 2>/dev/null || true)
 [ -n "$packets" ] || packets=$(capinfos -c -M "$pcap" | sed -n 's/.*packets: *//p')
 
-# tshark as nobody when root (root tshark ignores WIRESHARK_PLUGIN_DIR).
-run() { # plugin-dir outfile tool-and-args...
+run() { # plugin-dir outfile tool-and-args...: tools/tw.sh's tw_run
     pd=$1 o=$2
     shift 2
-    if [ "$(id -u)" = 0 ]; then set -- setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; fi
-    env -i PATH=/usr/bin:/bin HOME="$base/home" TZ=UTC LANG=C.UTF-8 WIRESHARK_EXTCAP_DIR="$base/empty-extcap" \
-        WIRESHARK_PLUGIN_DIR="$pd" "$@" > "$o"
+    tw_run "$pd" -- "$@" > "$o"
 }
 cg() { # name plugin-dir tshark-args...
     name=$1 pd=$2
@@ -57,7 +56,7 @@ cg() { # name plugin-dir tshark-args...
     run "$pd" /dev/null valgrind --tool=callgrind --callgrind-out-file="$out/cg.$name.out" tshark "$@" \
         2> "$out/cg.$name.log"
 }
-none=$base/empty-plugins
+none=
 
 # Two at a time: instruction counts do not depend on what else runs.
 cg A "$plugins" -q -r "$pcap" -z tcpwave,stat & cg B "$none" -q -r "$pcap" -z conv,tcp; wait

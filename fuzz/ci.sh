@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ci.sh - the bounded robustness run for CI (under 10 minutes on 2 cores):
 #   fuzz/fsm.sh 60              libFuzzer on the state machine for 60 s
 #   fuzz/tshark-fuzz.sh 300 1   300 mutated captures through the ASan build

@@ -1,8 +1,9 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fsm.sh [SECONDS] - build the state machine's libFuzzer target and run it.
 #
-# Builds fuzz/fsm_fuzz.c against fsm/tw_fsm.c with clang
-# -fsanitize=fuzzer,address,undefined into build-fuzz/, replays the known
+# Builds the CMake target fsm_fuzz (fuzz/fsm_fuzz.c and fsm/tw_fsm.c, clang
+# -fsanitize=fuzzer,address,undefined) in build-fuzz/, replays the known
 # reproducers of fuzz/regress/fsm/ (each must pass), then fuzzes for SECONDS
 # (default 60) from the seed corpus fuzz/corpus/fsm/.  New corpus entries go
 # to build-fuzz/corpus-fsm/, so the repository stays as it is; a crashing
@@ -11,15 +12,15 @@
 # A longer campaign: fuzz/fsm.sh 3600.  Reproduce a crash with every step
 # printed: TCPWAVE_FUZZ_TRACE=1 build-fuzz/fsm_fuzz FILE.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../tools/tw.sh"
 seconds=${1:-60}
-out=$ROOT/build-fuzz
+out=$TW_ROOT/build-fuzz
 mkdir -p "$out/corpus-fsm"
 
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-    -Wall -Wextra -Werror -I"$ROOT/fsm" "$ROOT/fuzz/fsm_fuzz.c" "$ROOT/fsm/tw_fsm.c" -o "$out/fsm_fuzz"
+CC=clang cmake -S "$TW_ROOT" -B "$out" -DTCPWAVE_FUZZ=ON -DTCPWAVE_BUILD_TESTS=OFF >/dev/null
+cmake --build "$out" --target fsm_fuzz >/dev/null
 
-regress=("$ROOT"/fuzz/regress/fsm/*)
+regress=("$TW_ROOT"/fuzz/regress/fsm/*)
 if [ -e "${regress[0]}" ]; then
     echo "fsm: replaying ${#regress[@]} reproducer(s) of fuzz/regress/fsm/"
     failed=0
@@ -37,7 +38,7 @@ echo "fsm: fuzzing for ${seconds}s"
 cd "$out"
 set +e
 ./fsm_fuzz -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$out/" corpus-fsm "$ROOT/fuzz/corpus/fsm" >fsm.log 2>&1
+    -artifact_prefix="$out/" corpus-fsm "$TW_ROOT/fuzz/corpus/fsm" >fsm.log 2>&1
 rc=$?
 set -e
 grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+.*DONE' fsm.log | sed 's/^/fsm: /' || true

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fsm_fuzz.c - libFuzzer target for the tcpwave state machine (fsm/tw_fsm.c).
  *
  * The input is decoded into a sequence of segments on up to four

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write the seed corpus of the state-machine fuzzer (fuzz/corpus/fsm/) and
 its known reproducers (fuzz/regress/fsm/).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write tcpwave's hostile and odd captures into pcaps/hostile/ (deterministic).
 
     /usr/bin/python3 fuzz/make_hostile.py                # writes pcaps/hostile/*.pcap*

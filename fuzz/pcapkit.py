@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Minimal, fast packet and capture-file writer for tcpwave's hostile captures.
 
 Builds Ethernet / IPv4 / IPv6 / TCP / ICMP frames with correct checksums using

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Mutate the timestamps of a pcapng file (fuzz/tshark-fuzz.sh uses it).
 
     /usr/bin/python3 fuzz/retime.py IN.pcapng OUT.pcapng SEED

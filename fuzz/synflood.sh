@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # synflood.sh [SYNS] - memory and time of the plugin under a SYN flood.
 #
 # Writes SYNS SYNs (default 1000000), every one from a distinct address and
@@ -12,14 +13,13 @@
 #
 # Environment: PLUGIN_DIR (default the build/ build), LIMIT.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../tools/tw.sh"
 syns=${1:-1000000}
 limit=${LIMIT:-512}
-plugin_dir=${PLUGIN_DIR:-$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo)}
+if [ -n "${PLUGIN_DIR:-}" ]; then plugin_dir=$(tw_readable "$PLUGIN_DIR"); else plugin_dir=$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo); fi
 work=$(tw_scratch synflood)
-trap 'rm -rf "$work"' EXIT
 mkdir -m 755 "$work/none"
-pcap=$($PY "$ROOT/fuzz/make_hostile.py" --synflood "$syns" --out "$work")
+pcap=$($TW_PY "$TW_ROOT/fuzz/make_hostile.py" --synflood "$syns" --out "$work")
 chmod 644 "$pcap"
 echo "synflood: $syns SYNs, $(du -h "$pcap" | cut -f1) capture"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tshark-fuzz.sh [ITERATIONS] [SEED] - fuzz the plugin through tshark, as
 # Wireshark's own tools/fuzz-test.sh does.
 #
@@ -23,15 +24,15 @@
 # default nproc), TIMEOUT (default 60), ASAN_PLUGIN_DIR (default: the
 # build-asan/ build, made if missing).
 set -uo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../tools/tw.sh"
 iterations=${1:-100}
 seed=${2:-1}
 timeout_s=${TIMEOUT:-60}
-plugin_dir=${ASAN_PLUGIN_DIR:-$(tw_plugin_dir build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPWAVE_SANITIZE=ON)}
+if [ -n "${ASAN_PLUGIN_DIR:-}" ]; then plugin_dir=$(tw_readable "$ASAN_PLUGIN_DIR"); else plugin_dir=$(tw_plugin_dir build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPWAVE_SANITIZE=ON); fi
+tw_sanitizers
 keep=/tmp/tcpwave-fuzz-failures
 work=$(tw_scratch tshark-fuzz)
 empty=$(tw_scratch noplugins)
-trap 'rm -rf "$work" "$empty"' EXIT
 mapfile -t inputs < <(tw_captures)
 echo "tshark-fuzz: $iterations iterations from seed $seed over ${#inputs[@]} captures, plugin $plugin_dir"
 
@@ -40,10 +41,10 @@ run_tshark() {
     local dir=$1 file=$2 passes=$3 out=$4 rc
     local -a two=()
     [ "$passes" = 2 ] && two=(-2)
-    tw_run "$dir" "${ASAN_ENV[@]}" -- timeout -k 5 "$timeout_s" tshark -r "$file" "${two[@]}" -V \
-        -o tcpwave.info_column:TRUE -z tcpwave,stat -z tcpwave,conv -z tcpwave,ladder >"$out" 2>&1
+    # shellcheck disable=SC2086
+    tw_run "$dir" -- timeout -k 5 "$timeout_s" tshark -r "$file" "${two[@]}" $TW_ALL_OUTPUTS >"$out" 2>&1
     rc=$?
-    if [ $rc -ge 124 ] || grep -qE "$REPORT_RE" "$out"; then
+    if [ $rc -ge 124 ] || grep -qE "$TW_REPORT_RE" "$out"; then
         echo "exit $rc" >>"$out"
         return 1
     fi
@@ -70,7 +71,7 @@ iteration() {
         editcap -F pcapng -E 0.02 --seed "$s" "${extra[@]}" "$src" "$in" >/dev/null 2>&1 || { echo skipped; return 0; }
         if [ $((i % 5)) -eq 2 ]; then
             how="$how; fuzz/retime.py OUT OUT $s"
-            $PY "$ROOT/fuzz/retime.py" "$in" "$in.t" "$s" && mv "$in.t" "$in"
+            $TW_PY "$TW_ROOT/fuzz/retime.py" "$in" "$in.t" "$s" && mv "$in.t" "$in"
         fi
     fi
     chmod 644 "$in"
@@ -85,8 +86,7 @@ iteration() {
     cp "$work/out-$i.txt" "$name.txt"
     local two=""
     [ "$passes" = 2 ] && two=" -2"
-    echo "made by: $how; run: tshark -r $name.pcapng$two -V -o tcpwave.info_column:TRUE" \
-        "-z tcpwave,stat -z tcpwave,conv -z tcpwave,ladder" >"$name.how"
+    echo "made by: $how; run: tshark -r $name.pcapng$two $TW_ALL_OUTPUTS" >"$name.how"
     if ! run_tshark "$empty" "$in" "$passes" "$work/out-$i-noplugin.txt"; then
         echo "wireshark $name"
     else
@@ -99,7 +99,7 @@ results=$work/results
 : >"$results"
 start=$SECONDS
 for ((i = 0; i < iterations; i++)); do
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+    while [ "$(jobs -rp | wc -l)" -ge "$TW_JOBS" ]; do
         wait -n
     done
     iteration "$i" >>"$results" &
@@ -113,7 +113,7 @@ if grep -q '^FAIL' "$results"; then
     grep '^FAIL' "$results" | sed 's/^FAIL /tshark-fuzz: FAILED, kept as /'
     for f in $(grep '^FAIL' "$results" | cut -d' ' -f2); do
         echo "--- $f: $(cat "$f.how")"
-        grep -E -m5 -A5 "$REPORT_RE|^exit" "$f.txt"
+        grep -E -m5 -A5 "$TW_REPORT_RE|^exit" "$f.txt"
     done
     exit 1
 fi

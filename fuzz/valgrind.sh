@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # valgrind.sh [CAPTURE...] - memcheck of tshark with the plugin over every
 # capture of pcaps/ (or the ones given).
 #
@@ -13,17 +14,17 @@
 # Environment: JOBS (parallel runs, default nproc), PLUGIN_DIR (default the
 # build/ build).
 set -uo pipefail
-source "$(dirname "$0")/common.sh"
-plugin_dir=${PLUGIN_DIR:-$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo)}
+source "$(dirname "$0")/../tools/tw.sh"
+if [ -n "${PLUGIN_DIR:-}" ]; then plugin_dir=$(tw_readable "$PLUGIN_DIR"); else plugin_dir=$(tw_plugin_dir build -DCMAKE_BUILD_TYPE=RelWithDebInfo); fi
 logs=/tmp/tcpwave-valgrind
 # Wireshark's own: see the file.
-suppressions=$(cd "$(dirname "$0")" && pwd)/tshark-stat-tables.supp
+suppressions=$(tw_readable "$TW_ROOT/fuzz/tshark-stat-tables.supp")
 rm -rf "$logs"
 mkdir -p "$logs"
 chmod 777 "$logs"
 if [ $# -gt 0 ]; then
-    captures=("$@")
-    [ "$(id -u)" -ne 0 ] || chmod a+r "$@"
+    captures=()
+    for f in "$@"; do captures+=("$(tw_readable "$f")"); done
 else
     mapfile -t captures < <(tw_captures)
 fi
@@ -32,16 +33,17 @@ echo "valgrind: ${#captures[@]} captures, plugin $plugin_dir"
 one() {
     local file=$1 name
     name=$(basename "$(dirname "$file")")-$(basename "$file")
+    # shellcheck disable=SC2086
     tw_run "$plugin_dir" -- timeout 900 valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite \
         --suppressions="$suppressions" --keep-debuginfo=yes --num-callers=40 --log-file="$logs/$name.vg" \
-        tshark -r "$file" -2 -V -o tcpwave.info_column:TRUE -z tcpwave,stat -z tcpwave,conv -z tcpwave,ladder \
+        tshark -r "$file" -2 $TW_ALL_OUTPUTS \
         >"$logs/$name.out" 2>&1
     echo "$? $name"
 }
 
 start=$SECONDS
 for file in "${captures[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+    while [ "$(jobs -rp | wc -l)" -ge "$TW_JOBS" ]; do
         wait -n
     done
     one "$file" >>"$logs/status" &
@@ -52,4 +54,4 @@ if grep -qE '^(124|137) ' "$logs/status"; then
     exit 1
 fi
 echo "valgrind: ${#captures[@]} runs in $((SECONDS - start))s, logs in $logs"
-$PY "$ROOT/fuzz/vgreport.py" "$logs"/*.vg
+$TW_PY "$TW_ROOT/fuzz/vgreport.py" "$logs"/*.vg

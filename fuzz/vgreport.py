@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Judge valgrind memcheck logs of tshark runs with the tcpwave plugin.
 
     /usr/bin/python3 fuzz/vgreport.py LOG...

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # packaging/deb.cmake - `cpack -G DEB` (or just `cpack`) in a build folder
 # makes tcpwave_<version>_<arch>.deb for the Wireshark that folder was
 # configured against:
@@ -66,6 +67,8 @@ set(_tw_ws_next "${Wireshark_MAJOR_VERSION}.${_tw_next_minor}")
 # What `cpack` packs: the "deb" component only, with the plugin at the
 # distribution's global plugin folder, relative to Wireshark's own prefix.
 install(TARGETS tcpwave LIBRARY DESTINATION "${Wireshark_PLUGIN_LIBDIR}/epan" COMPONENT deb EXCLUDE_FROM_ALL)
+# The licence, where Debian policy wants it (GPL-2.0-or-later, as LICENSE).
+install(FILES "${CMAKE_CURRENT_LIST_DIR}/copyright" DESTINATION share/doc/tcpwave COMPONENT deb EXCLUDE_FROM_ALL)
 set(CPACK_INSTALL_CMAKE_PROJECTS "${CMAKE_BINARY_DIR};${PROJECT_NAME};deb;/")
 set(CPACK_PACKAGING_INSTALL_PREFIX "${Wireshark_INSTALL_PREFIX}")
 set(CPACK_SET_DESTDIR OFF)
@@ -74,6 +77,7 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME tcpwave)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_VENDOR "tcpwave")
+set(CPACK_RESOURCE_FILE_LICENSE "${CMAKE_SOURCE_DIR}/LICENSE")
 set(TCPWAVE_PACKAGE_CONTACT "tcpwave maintainers <tcpwave@localhost>" CACHE STRING
     "Maintainer field of the .deb")
 set(CPACK_PACKAGE_CONTACT "${TCPWAVE_PACKAGE_CONTACT}")

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/deb-test.sh [SUITE]
 #
 # Build tcpwave's .deb (cpack, packaging/deb.cmake) for a Debian suite's

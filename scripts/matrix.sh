@@ -1,5 +1,6 @@
 #!/bin/bash
-# scripts/matrix.sh SUITE [--asan] [--refresh] [--exec CMD...]
+# SPDX-License-Identifier: GPL-2.0-or-later
+# scripts/matrix.sh SUITE [--asan|--fresh] [--refresh] [--exec CMD...]
 #
 # Build tcpwave and run its whole suite against the Wireshark of another
 # Debian suite, inside a throwaway root filesystem:
@@ -25,9 +26,17 @@
 #   --refresh       remake the cached roots first
 #   --base          run in the bare debootstrap root (no build packages):
 #                   a "fresh system", for scripts/deb-test.sh
+#   --fresh         the README's two commands on a fresh system: in the bare
+#                   root, scripts/setup.sh then scripts/test.sh, as root, from
+#                   the copy of the tree in /root/project (the .debs setup.sh
+#                   downloads are cached in $TCPWAVE_CACHE/apt/SUITE)
 #   --bind DIR      make host folder DIR visible as /out inside the root
 #   --exec CMD...   instead of the suite, run CMD in the root (source tree
 #                   at /src/tcpwave, current folder), e.g. --exec bash -i
+#
+# Inside the root the tree is copied to /root/project (/root is 0700, as on
+# every Debian; /src/tcpwave is a symbolic link to it), so that the suite
+# also proves it works from a folder user nobody cannot enter.
 #   --prepare       only create or refresh the cached roots
 #
 # Needs root (debootstrap, chroot, mounts), debootstrap, and util-linux's
@@ -75,11 +84,16 @@ if [ "${1:-}" = __inside ]; then
         mkdir -p "$merged/out"
         mount --bind "$bind" "$merged/out" && mounted+=("$merged/out")
     fi
-    mkdir -p "$merged/src/tcpwave"
+    if [ -n "${TCPWAVE_APT_ARCHIVES:-}" ]; then
+        mount --bind "$TCPWAVE_APT_ARCHIVES" "$merged/var/cache/apt/archives" && mounted+=("$merged/var/cache/apt/archives")
+    fi
+    mkdir -p "$merged/root/project" "$merged/src"
     # The working tree as it is (uncommitted changes included), no build output.
     tar -C "$SRC" --exclude=./.git --exclude=./build --exclude='./build-*' --exclude=__pycache__ \
-        --exclude=.pytest_cache -cf - . | tar -C "$merged/src/tcpwave" -xf -
-    chmod 755 "$merged/src" "$merged/src/tcpwave"
+        --exclude=.pytest_cache -cf - . | tar -C "$merged/root/project" -xf -
+    chmod 700 "$merged/root"
+    chmod 755 "$merged/src"
+    ln -sfn /root/project "$merged/src/tcpwave"
     set +e
     chroot "$merged" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" DEBIAN_FRONTEND=noninteractive \
@@ -92,12 +106,13 @@ fi
 # ---- Options -------------------------------------------------------------------
 
 ARGS=("$@")
-SUITE= ASAN=0 REFRESH=0 BASE=0 BIND= PREPARE=0 EXEC=()
+SUITE= ASAN=0 REFRESH=0 BASE=0 FRESH=0 BIND= PREPARE=0 EXEC=()
 while [ $# -gt 0 ]; do
     case $1 in
         --asan) ASAN=1 ;;
         --refresh) REFRESH=1 ;;
         --base) BASE=1 ;;
+        --fresh) BASE=1 FRESH=1 ;;
         --bind) BIND=$(cd "$2" && pwd); shift ;;
         --prepare) PREPARE=1 ;;
         --exec) shift; EXEC=("$@"); break ;;
@@ -147,13 +162,11 @@ if [ -z "$MIRROR" ]; then
     exit 1
 fi
 
-# ---- What the suite needs (kept in step with scripts/setup-deps.sh) ------------------
+# ---- What the suite needs: scripts/packages.txt, as for scripts/setup-deps.sh -----------
 
-# setup-deps.sh's list.  libclang-rt-NN-dev follows the suite's default clang
-# (14 on bookworm), resolved inside the root.
-PACKAGES="wireshark-dev tshark libglib2.0-dev pkg-config cmake gcc make
-python3 python3-pytest python3-scapy util-linux procps iproute2 tcpdump
-clang valgrind time"
+# Without the "host" ones.  libclang-rt-NN-dev follows the suite's default
+# clang (14 on bookworm), resolved inside the root.
+PACKAGES=$(sed -e '/^[[:space:]]*#/d' "$SRC/scripts/packages.txt" | awk '$2 != "host" { print $1 }' | tr '\n' ' ')
 PKG_SIG=$(echo "$SUITE $MIRROR $PACKAGES libclang-rt" | md5sum | cut -c1-12)
 
 ROOTS=$CACHE/roots
@@ -278,6 +291,18 @@ if [ ${#EXEC[@]} -gt 0 ]; then
     run_in "$ROOT" "$BIND" -- "${EXEC[@]}"
     exit $?
 fi
+if [ "$FRESH" = 1 ]; then
+    set +e
+    TCPWAVE_APT_ARCHIVES=$CACHE/apt/$SUITE-fresh
+    mkdir -p "$TCPWAVE_APT_ARCHIVES/partial"
+    export TCPWAVE_APT_ARCHIVES
+    run_in "$ROOT" "$BIND" -- /bin/sh -c 'cd /root/project && ls -ld /root && scripts/setup.sh && scripts/test.sh'
+    rc=$?
+    set -e
+    t2=$(date +%s)
+    echo "== $SUITE fresh system, README commands from /root/project: $( [ $rc = 0 ] && echo PASSED || echo "FAILED (exit $rc)"); root $((t1 - t0)) s, setup.sh and test.sh $((t2 - t1)) s"
+    exit $rc
+fi
 
 # ---- The suite: the same build and CTest runs as scripts/test.sh ------------------
 
@@ -298,10 +323,10 @@ summary /build/normal
 if [ "$1" = 1 ]; then
     cmake -S . -B /build/asan -DCMAKE_BUILD_TYPE=Debug -DTCPWAVE_SANITIZE=ON >/dev/null
     cmake --build /build/asan -j"$jobs"
-    TCPWAVE_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
-    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir /build/asan --output-on-failure || { summary /build/asan; exit 1; }
+    TW_ROOT=$(pwd)
+    . tools/tw.sh
+    tw_sanitizers
+    ctest --test-dir /build/asan --output-on-failure || { summary /build/asan; exit 1; }
     summary /build/asan
 fi
 '

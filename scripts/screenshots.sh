@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Take the screenshots in docs/ (described in docs/screenshots.md): the real
 # Wireshark Qt GUI with the tcpwave plugin, under Xvfb, driven by xdotool.
 #
@@ -18,6 +19,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+TW_ROOT=$ROOT
+. tools/tw.sh
 OUT=${OUT:-$ROOT/docs}
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -52,6 +55,7 @@ cleanup() {
     if [ -n "$WS_PID" ]; then kill "$WS_PID" 2>/dev/null || true; fi
     if [ -n "$XVFB_PID" ]; then kill "$XVFB_PID" 2>/dev/null || true; fi
     if [ "${KEEP_WORK:-}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+    tw_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -74,7 +78,7 @@ build)
     chmod -R a+rX "$WORK/plugins"
     PLUGIN_ENV="WIRESHARK_PLUGIN_DIR=$WORK/plugins"
     if [ "$(id -u)" -eq 0 ]; then
-        RUNAS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+        RUNAS=$TW_AS_NOBODY
         chown -R 65534:65534 "$WORK/home" "$WORK/log" "$WORK/run"
     fi
     ;;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fresh Debian 12 to a working tcpwave: install the packages, build, install
 # the plugin where tshark loads it, and show it on the seed's capture.
 set -eu

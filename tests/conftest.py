@@ -1,21 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared fixtures for tcpwave's integration tests.
 
-Like Wireshark's own test suite: find tshark, give every run a fresh HOME and
-TZ=UTC, and load the plugin from the build tree (TCPWAVE_PLUGIN_DIR, set by
-CTest).  tshark run as root ignores WIRESHARK_PLUGIN_DIR and personal
-plugins, so as root every run drops to nobody with setpriv.
+tshark is run by tools/twrun.py (fresh HOME, TZ=UTC, the plugin from the
+build tree, TCPWAVE_PLUGIN_DIR set by CTest; as root, as user nobody on a
+copy of what it reads, so that a checkout nobody can enter works too).
 """
 import os
 import shutil
-import subprocess
-import tempfile
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
+import twrun  # noqa: E402
+
 PCAPS = ROOT / "pcaps"
 EXPECTED = ROOT / "tests" / "expected"
+# Where CTest built the plugin and the helper programs (bench/gen).
+BUILD = Path(os.environ.get("TCPWAVE_BUILD_DIR", str(ROOT / "build")))
+ALL_OUTPUTS = twrun.ALL_OUTPUTS
 
 # The public interface (docs/fields.md): value names of the uint8 fields.
 STATES = {0: "unknown", 1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
@@ -28,35 +34,17 @@ SIDES = {0: "unknown", 1: "client", 2: "server"}
 CLOSE_TYPES = {1: "three-way", 2: "four-way", 3: "simultaneous", 4: "reset"}
 
 
-class Tshark:
+class Tshark(twrun.Tshark):
+    """twrun.Tshark that fails the test on a non-zero status (unless check=False)
+    or on any sanitizer report."""
+
     def __init__(self, plugin_dir):
-        self.plugin_dir = plugin_dir
-        self.exe = shutil.which("tshark")
-        if not self.exe:
+        if not shutil.which("tshark"):
             pytest.fail("tshark not found: run scripts/setup.sh")
+        super().__init__(plugin_dir)
 
     def run(self, *args, check=True, timeout=300, extra_env=None, plugin_dir=None):
-        home = tempfile.mkdtemp(prefix="tcpwave-home-")
-        os.chmod(home, 0o777)
-        # An empty extcap folder: tshark spawns every extcap at start-up,
-        # which is slow and hangs under a preloaded sanitizer runtime.
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LANG": "C.UTF-8",
-               "WIRESHARK_PLUGIN_DIR": plugin_dir or self.plugin_dir, "WIRESHARK_EXTCAP_DIR": home, **(extra_env or {})}
-        # Sanitizer runtimes go to tshark only (it is not instrumented itself).
-        if os.environ.get("TCPWAVE_PRELOAD"):
-            env["LD_PRELOAD"] = os.environ["TCPWAVE_PRELOAD"]
-        for keep in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-            if keep in os.environ:
-                env[keep] = os.environ[keep]
-        cmd = [self.exe, *map(str, args)]
-        if os.geteuid() == 0:
-            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-        try:
-            p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-        finally:
-            shutil.rmtree(home, ignore_errors=True)
-        if check and p.returncode != 0:
-            raise AssertionError(f"tshark {' '.join(map(str, args))} exited {p.returncode}:\n{p.stderr}")
+        p = super().run(*args, check=check, timeout=timeout, extra_env=extra_env, plugin_dir=plugin_dir)
         sanitizer = [l for l in p.stderr.splitlines() if "runtime error:" in l or "AddressSanitizer" in l
                      or "LeakSanitizer" in l]
         assert not sanitizer, "sanitizer report:\n" + p.stderr
@@ -74,13 +62,42 @@ class Tshark:
 
 @pytest.fixture(scope="session")
 def tshark():
-    plugin_dir = os.environ.get("TCPWAVE_PLUGIN_DIR", str(ROOT / "build" / "plugins"))
+    plugin_dir = os.environ.get("TCPWAVE_PLUGIN_DIR", str(BUILD / "plugins"))
     if not Path(plugin_dir).is_dir():
         pytest.fail(f"plugin folder {plugin_dir} missing: build first (scripts/test.sh)")
     t = Tshark(plugin_dir)
-    if "tcpwave" not in t.run("-G", "plugins").stdout:
-        pytest.fail(f"tshark did not load tcpwave from {plugin_dir}")
+    if not t.loads_tcpwave():
+        pytest.fail(f"tshark did not load tcpwave from {plugin_dir} (given to it as {t.plugin_dir})")
     return t
+
+
+# ---- the statistics' tables (tests/test_stats.py, tests/test_many.py) ----
+
+OUTCOMES = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
+            "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
+EXTRA = {"tcp-in-gtp": ("-d", "tcp.port==2152,gtp")}
+
+
+def table(output, title):
+    """Rows of a stat_tap_table as printed by tshark: lists of cells."""
+    lines = output.splitlines()
+    start = lines.index(title) + 1
+    rows = []
+    for line in lines[start:]:
+        if line.startswith("====="):
+            break
+        rows.append([cell.strip() for cell in line.split("|")[:-1]])
+    return rows
+
+
+def stat(tshark, pcap, *args):
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
+    return {row[0]: row[1:] for row in table(out, "Connection outcomes")}
+
+
+def conv(tshark, pcap, *args):
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
+    return {int(row[0]): row[1:] for row in table(out, "Connections")}
 
 
 # Wireshark 4.4 and later start a new tcp.stream at a SYN-ACK whose sequence
@@ -103,11 +120,3 @@ def stream_split(tshark):
     """Does this tshark give crafted/syn-fin's injected SYN-ACK (frame 6) a new tcp.stream?"""
     rows = tshark.fields(PCAPS / "crafted" / "syn-fin.pcap", ["tcp.stream"], two_pass=False)
     return rows[5] != rows[4]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def readable_tree():
-    """As root, tshark runs as nobody: it must be able to read the captures."""
-    if os.geteuid() == 0:
-        for p in PCAPS.rglob("*"):
-            p.chmod(p.stat().st_mode | 0o044 | (0o011 if p.is_dir() else 0))

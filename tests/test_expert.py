@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Expert info on the fixtures: which frames carry which tcpwave.expert.*
 item, written from how each capture was made (pcaps/*/README.md)."""
 import pytest

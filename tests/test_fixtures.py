@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every capture in pcaps/ against its hand-written expectation.
 
 The expectations (tests/expected/<set>/<capture>.tsv) were written by hand from
@@ -6,16 +7,14 @@ checked against the kernel's own `ss` view recorded while the sockets were
 open (<capture>.ss.tsv).  They give the output of a two-pass dissection
 (tshark -2); single-pass output must agree with it where single-pass can know.
 """
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import (CLOSE_TYPES, EXPECTED, PCAPS, ROLES, ROOT, SIDES, STATES, STREAM_SPLIT_BY_VERSION,
+from conftest import (CLOSE_TYPES, EXPECTED, PCAPS, ROLES, SIDES, STATES, STREAM_SPLIT_BY_VERSION,
                       tshark_version)
 
-sys.path.insert(0, str(ROOT / "tests" / "capture"))
-from check_kernel_expectations import MODEL_VS_KERNEL  # noqa: E402
+from expectations import MODEL_VS_KERNEL  # noqa: E402
 
 COLUMNS = ["sender", "client", "server", "role", "step", "close_type", "close_initiator"]
 NAMES = {"sender": SIDES, "client": STATES, "server": STATES, "role": ROLES, "close_type": CLOSE_TYPES,

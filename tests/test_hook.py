@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tcpwave reads TCP through a hook on TCP's entry in the ip.proto table
 (README, "How tcpwave reads TCP").  The hook must be invisible: Wireshark's
 own dissection of every capture is the same with the plugin as without it,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tshark -z tcpwave,stat / conv / ladder against connections whose ending is
 known independently: tests/expected/outcomes.tsv, written by hand from how
 each capture was made.  Small captures for the edge cases (empty, no TCP,
@@ -11,11 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXPECTED, PCAPS
+from conftest import EXPECTED, OUTCOMES, PCAPS, conv, stat
 
-OUTCOMES = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
-            "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
-EXTRA = {"tcp-in-gtp": ("-d", "tcp.port==2152,gtp")}
 
 
 def known_outcomes(name="outcomes.tsv"):
@@ -37,26 +35,6 @@ def known(capture, stream_split):
     return KNOWN_SPLIT[capture] if stream_split and capture in KNOWN_SPLIT else KNOWN[capture]
 
 
-def table(output, title):
-    """Rows of a stat_tap_table as printed by tshark: lists of cells."""
-    lines = output.splitlines()
-    start = lines.index(title) + 1
-    rows = []
-    for line in lines[start:]:
-        if line.startswith("====="):
-            break
-        rows.append([cell.strip() for cell in line.split("|")[:-1]])
-    return rows
-
-
-def stat(tshark, pcap, *args):
-    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
-    return {row[0]: row[1:] for row in table(out, "Connection outcomes")}
-
-
-def conv(tshark, pcap, *args):
-    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
-    return {int(row[0]): row[1:] for row in table(out, "Connections")}
 
 
 @pytest.mark.parametrize("capture", sorted(KNOWN), ids=str)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Capture real Linux TCP connections, with the kernel's own `ss` states, as fixtures.
 
 Run as root (needs `ip netns`, veth, tcpdump, ss, nft for syn_timeout):
@@ -12,7 +13,7 @@ Writes, per scenario NAME:
     tests/expected/kernel/NAME.ss.tsv       kernel checkpoints: frame, client, server, note
 
 It never writes tests/expected/kernel/NAME.tsv (the per-frame expectations are
-written by hand; check them with check_kernel_expectations.py).
+written by hand; check them with tests/expectations.py --set kernel).
 
 Topology: two network namespaces joined by a veth pair, i.e. two hosts on one wire:
 
@@ -439,11 +440,12 @@ def main():
         delete_hosts()
 
     # The hand-written per-frame expectations must still hold for the new captures.
-    import check_kernel_expectations as check
+    sys.path.insert(0, str(REPO / "tests"))
+    import expectations
     failed = False
     for name in names:
-        if (check.EXPECTED_DIR / f"{name}.tsv").exists():
-            errors = check.check(name, opts.pcap_dir, opts.ss_dir)
+        if (expectations.EXPECTED / "kernel" / f"{name}.tsv").exists():
+            errors = expectations.check("kernel", name, opts.pcap_dir, opts.ss_dir)
             print(f"{'expectations hold' if not errors else 'EXPECTATIONS FAIL'}: {name}")
             for e in errors:
                 print("    " + e)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Minimal reader for the classic pcap files written by tcpdump (Ethernet link type).
 
 Used by make_kernel_pcaps.py to count frames at a checkpoint and to check that a

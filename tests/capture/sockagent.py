@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Socket agent: one plain-socket operation per input line.
 
 make_kernel_pcaps.py starts one agent per host (network namespace) with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Build tcpwave's fixture captures: the seed's two listings and the crafted cases.
 
 Run with Debian's interpreter (it has python3-scapy) from anywhere:
