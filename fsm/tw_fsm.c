@@ -913,11 +913,15 @@ static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_
 
     sender_evidence(c, s, v, x, y, &fx);
     if (!arrives(c, s, v, x, y, &fx)) {
-        /* Dropped by its receiver: a FIN in it did nothing. */
-        if (fin && v->role == TW_ROLE_NONE)
-            v->role = TW_ROLE_OTHER;
-        else if (v->role == TW_ROLE_NONE)
+        /* Dropped by its receiver: a new FIN in it did nothing. */
+        if (fx.new_fin && v->role == TW_ROLE_NONE) {
+            if (v->events & TW_EV_IGNORED)
+                v->role = TW_ROLE_OTHER;
+            else
+                unexpected(v, TW_WHY_AFTER_CLOSE); /* to an endpoint already CLOSED */
+        } else if (v->role == TW_ROLE_NONE) {
             role_of(c, s, v, x, &fx);
+        }
         return;
     }
     if (v->role == TW_ROLE_NONE)
@@ -992,7 +996,8 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     if ((ex->flags & TW_EP_ACK_DEFERRED) && !own_fin_delivered) {
         deliver_deferred_ack(c, ex);
         if (both_fins_acked(c) && c->close_type == TW_CLOSE_NONE) {
-            v->role = TW_ROLE_FINAL_ACK;
+            if (v->role != TW_ROLE_OTHER)
+                v->role = TW_ROLE_FINAL_ACK;
             v->step = step(TW_STEP_CLOSE, 4);
             complete_close(c, v, s->frame, s->time_ns);
         }
