@@ -1,6 +1,6 @@
-"""Zeek's conn_state and history in tshark: tcpwave.zeek.conn_state and
-# NOT COLLECTED (name does not start with test_): these check fields the plugin does not register yet
+# NOT COLLECTED (the name does not start with test_): these check fields the plugin does not register yet
 # (issue 13 glue integration pending); rename back to tests/test_zeek.py when tcpwave.zeek.* exist.
+"""Zeek's conn_state and history in tshark: tcpwave.zeek.conn_state and
 tcpwave.zeek.history on every segment (two passes) and on each connection's
 last segment (one pass), and as columns of -z tcpwave,conv.
 
