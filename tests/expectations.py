@@ -53,12 +53,17 @@ COLUMNS = ["frame", "sender", "client", "server", "role", "step", "close_type", 
 TSHARK_ARGS = {"tcp-in-gtp.pcap": ["-d", "tcp.port==2152,gtp"]}
 
 STATES = {"ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSED",
-          "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"}
+          "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+          "unknown"}  # nothing in the capture proves a state (docs/semantics.md rule 5)
 SIDES = {"client", "server", "unknown"}
 CLOSE_TYPES = {"three-way", "four-way", "simultaneous", "reset"}
 
 # (scenario, checkpoint note) -> {side: (ss state, model state)}: the only places where
 # the kernel's ss view and the expected (capture-point) states may differ.
+# The two-pass expectations against ss, where the capture cannot prove what the kernel had: no
+# segment answers the SYNs of syn_timeout, so two passes leave the server unknown (docs/semantics.md
+# rule 5) while the kernel held a request socket in SYN-RECV (one pass shows it: test_fixtures).
+TWO_PASS_VS_KERNEL = {"syn_timeout": {"server": ("SYN_RECV", "unknown")}}
 MODEL_VS_KERNEL = {
     ("syn_timeout", "client close() after the timeout"):
         {"client": ("CLOSED", "SYN_SENT")},  # the application gave up; nothing on the wire
@@ -319,8 +324,9 @@ def check_checkpoints(name, rows, ss_dir):
             errors.append(f"checkpoint after frame {cp['frame']}: no such frame")
             continue
         allowed = MODEL_VS_KERNEL.get((name, cp["note"]), {})
+        two_pass = TWO_PASS_VS_KERNEL.get(name, {})
         for side in ("client", "server"):
-            if cp[side] != exp[side] and allowed.get(side) != (cp[side], exp[side]):
+            if cp[side] != exp[side] and (cp[side], exp[side]) not in (allowed.get(side), two_pass.get(side)):
                 errors.append(f"checkpoint after frame {cp['frame']} ({cp['note']}): ss {side} "
                               f"{cp[side]}, expected {exp[side]}")
     return errors
@@ -328,7 +334,7 @@ def check_checkpoints(name, rows, ss_dir):
 
 def names(set_name):
     return sorted(p.name[:-len(".tsv")] for p in (EXPECTED / set_name).glob("*.tsv")
-                  if not p.name.endswith((".split.tsv", ".ss.tsv")))
+                  if not p.name.endswith((".split.tsv", ".ss.tsv", ".onepass.tsv")))
 
 
 def unexpected_captures(set_name):
