@@ -630,14 +630,22 @@ static void sender_evidence(struct tw_conn *c, const struct tw_segment *s, struc
             ey->flags |= TW_EP_FIN_IN_FLIGHT;
         }
     }
-    /* x acknowledges one sequence number beyond all that y was seen to send,
-     * in its own FIN: y's FIN was not captured (lost before the capture
-     * point).  y closed first; two passes show it from y's last segment. */
-    if (fin && !(ex->flags & TW_EP_FIN) && !(ey->flags & TW_EP_FIN) && (ey->flags & TW_EP_SEEN) &&
-        (ey->flags & TW_EP_SEQ) && (s->flags & TW_TH_ACK) && s->ack == ey->snd_nxt + 1 &&
-        ex->state == TW_ESTABLISHED && ey->state == TW_ESTABLISHED) {
-        add_override(c, y, ey->last_frame, s->frame, TW_ESTABLISHED, TW_FIN_WAIT1);
-        add_override(c, x, ey->last_frame, s->frame, TW_ESTABLISHED, TW_CLOSE_WAIT);
+    /* x's FIN acknowledges one sequence number beyond all that y was seen to
+     * send (or, y never captured, one beyond x's own earlier ACKs): y's FIN
+     * was not captured.  y closed first; two passes show it from y's last
+     * segment (x's, when y was never seen). */
+    bool seen = (ey->flags & TW_EP_SEEN) != 0;
+    if (fin && !(ex->flags & TW_EP_FIN) && !(ey->flags & TW_EP_FIN) && (s->flags & TW_TH_ACK) &&
+        ex->state == TW_ESTABLISHED && ey->state == TW_ESTABLISHED &&
+        ((seen && (ey->flags & TW_EP_SEQ) && s->ack == ey->snd_nxt + 1) ||
+         (!seen && (ex->flags & TW_EP_ACKS) && s->ack == ex->ack_max + 1))) {
+        uint32_t from = seen ? ey->last_frame : ex->last_frame;
+        if (!seen) {
+            ey->snd_nxt = ex->ack_max;
+            ey->flags |= TW_EP_SEQ;
+        }
+        add_override(c, y, from, s->frame, TW_ESTABLISHED, TW_FIN_WAIT1);
+        add_override(c, x, from, s->frame, TW_ESTABLISHED, TW_CLOSE_WAIT);
         ey->flags |= TW_EP_FIN;
         ey->fin_seq = ey->snd_nxt;
         ey->fin_step = step(TW_STEP_CLOSE, 1);

@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 import twrun  # noqa: E402
 
-SETS = ("seed", "crafted", "kernel")
+SETS = ("seed", "crafted", "classes", "kernel")
 EXPECTED = REPO / "tests" / "expected"
 COLUMNS = ["frame", "sender", "client", "server", "role", "step", "close_type", "close_initiator"]
 # Options a capture needs for tshark to see every TCP layer (see pcaps/crafted/README.md).
@@ -93,24 +93,29 @@ ROLE_FITS = {
     "data": lambda f, n: n > 0 and _plain(f),
     "ACK": lambda f, n: f == {"A"} and n == 0,
     "first FIN": lambda f, n: _fin(f),
-    "ACK of first FIN": lambda f, n: _plain(f),
+    # an ACK of a FIN may ride on the sender's own FIN sent again (RFC 9293 3.10.7.4: the ACK
+    # field of every acceptable segment is processed)
+    "ACK of first FIN": lambda f, n: _plain(f) or (_fin(f) and n == 0),
     "second FIN": lambda f, n: _fin(f),
     "FIN+ACK": lambda f, n: _fin(f) and "A" in f,
     "simultaneous FIN": lambda f, n: _fin(f),
-    "ACK of second FIN": lambda f, n: _plain(f) and n == 0,
-    "final ACK": lambda f, n: _plain(f) and n == 0,
+    "ACK of second FIN": lambda f, n: (_plain(f) or _fin(f)) and n == 0,
+    "final ACK": lambda f, n: (_plain(f) or _fin(f)) and n == 0,
     "RST": lambda f, n: "R" in f,
     "retransmission": lambda f, n: True,
     "keep-alive": lambda f, n: f == {"A"} and n <= 1,
     "other/unexpected": lambda f, n: True,
+    # sent before the peer's RST arrived: any segment but a SYN or an RST
+    "crossed the RST": lambda f, n: "A" in f and not f & {"S", "R"},
 }
 # role -> required step pattern (docs/fields.md, Steps)
 ROLE_STEP = {
     "SYN": r"handshake 1/3", "SYN-ACK": r"handshake 2/3", "handshake ACK": r"handshake 3/3",
-    "first FIN": r"close 1/[34]", "ACK of first FIN": r"close 2/4", "second FIN": r"close 3/4",
+    "first FIN": r"close 1/([34]|\?)", "ACK of first FIN": r"close 2/4", "second FIN": r"close 3/4",
     "FIN+ACK": r"close 2/3", "simultaneous FIN": r"close 2/4", "ACK of second FIN": r"close 3/4",
     "final ACK": r"close [34]/[34]", "retransmission": r"-|handshake [12]/3|close [1-3]/[34]",
     "data": r"-", "ACK": r"-", "RST": r"-", "keep-alive": r"-", "other/unexpected": r"-",
+    "crossed the RST": r"-",
 }
 FLAG_BITS = [(0x02, "S"), (0x01, "F"), (0x04, "R"), (0x10, "A")]
 
@@ -349,7 +354,7 @@ def rebuild_differences():
         subprocess.run(["/usr/bin/python3", str(REPO / "tests" / "craft" / "make_pcaps.py"), "--out", tmp],
                        check=True, capture_output=True)
         errors = []
-        for s in ("seed", "crafted"):
+        for s in ("seed", "crafted", "classes"):
             made = sorted(p.name for p in Path(tmp, s).glob("*.pcap"))
             kept = sorted(p.name for p in (REPO / "pcaps" / s).glob("*.pcap"))
             if made != kept:

@@ -4,7 +4,7 @@
 
 Run with Debian's interpreter (it has python3-scapy) from anywhere:
 
-    /usr/bin/python3 tests/craft/make_pcaps.py              # writes pcaps/seed, pcaps/crafted
+    /usr/bin/python3 tests/craft/make_pcaps.py              # writes pcaps/seed, pcaps/crafted, pcaps/classes
     /usr/bin/python3 tests/craft/make_pcaps.py --out /tmp/x  # writes /tmp/x/seed, /tmp/x/crafted
 
 Everything is fixed (addresses, ports, ISNs, IP ids, TCP timestamps, capture
@@ -702,20 +702,216 @@ CRAFTED_CASES = {
 }
 
 
+
+# --------------------------------------------------------------------------
+# The defect classes found on real traffic (issue 11; pcaps/classes/)
+# --------------------------------------------------------------------------
+
+def both_fins_no_final_ack():
+    """Class 1: a four-way close whose last ACK never reached the capture."""
+    frames, k = new_case(0x10100000, 0x20200000, 41001)
+    k.handshake()
+    k.send("c", "PA", REQUEST)
+    k.send("s", "PA", REPLY)
+    k.wait(100000)
+    k.send("c", "FA")
+    k.send("s", "A")
+    k.send("s", "FA", gap_usec=30000)
+    return frames
+
+
+def fin_retransmitted_with_ack():
+    """Class 2: the FINs cross; the client's FIN goes again carrying the
+    first ACK of the server's FIN."""
+    frames, k = new_case(0x10110000, 0x20210000, 41002)
+    k.handshake()
+    k.send("c", "PA", REQUEST)
+    k.send("s", "PA", REPLY)
+    k.send("c", "A")
+    k.wait(200000)
+    c_fin = k.c.nxt
+    k.send("c", "FA")                              # client FIN
+    k.send("s", "FA", ack=c_fin, gap_usec=200)     # server FIN, does not cover the client's
+    k.send("c", "FA", seq=c_fin, gap_usec=200000)  # client's FIN again, now acking the server's
+    k.send("s", "A", gap_usec=300)                 # server ACKs the client's FIN
+    return frames
+
+
+def server_direction_only():
+    """Class 3: only the server's direction was captured (asymmetric routing)."""
+    frames, k = new_case(0x10120000, 0x20220000, 41003)
+    k.send("s", "SA", ack=k.c.isn + 1)             # the client's SYN took another path
+    k.c.advance(1)
+    k.c.advance(len(REQUEST))                      # the request, not captured
+    k.send("s", "A", gap_usec=2000)                # acks the request
+    k.send("s", "PA", REPLY, gap_usec=500)
+    k.wait(100000)
+    k.c.advance(1)                                 # the client's FIN, not captured
+    k.send("s", "FA")                              # the server's FIN+ACK acknowledges it
+    return frames                                  # (the client's last ACK: not captured)
+
+
+def fast_open():
+    """Class 4: TCP Fast Open (RFC 7413), the SYN's data acknowledged by the
+    SYN-ACK; then a merged close."""
+    frames, k = new_case(0x10130000, 0x20230000, 41004)
+    k.send("c", "S", REQUEST)
+    k.send("s", "SA")                              # ack = ISN + 1 + 12
+    k.send("c", "A")
+    k.send("s", "PA", REPLY)
+    k.send("c", "FA", gap_usec=50000)
+    k.send("s", "FA")
+    k.send("c", "A")
+    return frames
+
+
+def fast_open_data_refused():
+    """Class 4: the server takes the SYN but not its data (no valid cookie):
+    the SYN-ACK acknowledges ISN + 1 and the client sends the data again."""
+    frames, k = new_case(0x10140000, 0x20240000, 41005)
+    isn = k.c.isn
+    k.send("c", "S", REQUEST)
+    k.c.nxt = isn + 1                              # only the SYN is acknowledged
+    k.send("s", "SA")
+    k.send("c", "PA", REQUEST)                     # the data again, with the handshake's ACK
+    k.send("s", "PA", REPLY)
+    k.send("c", "FA", gap_usec=50000)
+    k.send("s", "FA")
+    k.send("c", "A")
+    return frames
+
+
+def stale_ack_then_rst():
+    """Class 5: the server still holds an older connection on the 4-tuple
+    and answers the SYN with an ACK of that one; the client resets it
+    (RST <SEQ=SEG.ACK>) and its retransmitted SYN opens the connection."""
+    frames, k = new_case(0x10150000, 0x20250000, 41006)
+    syn_isn = k.c.isn
+    k.send("c", "S")
+    stale_ack = 0x0BADF00D
+    k.send("s", "A", seq=0x7777AAAA, ack=stale_ack, gap_usec=300)
+    k.send("c", "R", seq=stale_ack, ack=0, gap_usec=100)
+    k.send("c", "S", seq=syn_isn, gap_usec=1000000)  # RTO: the SYN again
+    k.send("s", "SA")
+    k.send("c", "A")
+    k.send("c", "PA", REQUEST)
+    k.send("s", "PA", REPLY)
+    k.send("c", "FA", gap_usec=50000)
+    k.send("s", "FA")
+    k.send("c", "A")
+    return frames
+
+
+def ack_before_fin():
+    """Class 6: captured on a span port that reorders: the client's final
+    ACK appears before the server's FIN it acknowledges."""
+    frames, k = new_case(0x10160000, 0x20260000, 41007)
+    k.handshake()
+    k.send("c", "PA", REQUEST)
+    k.send("s", "PA", REPLY)
+    k.wait(100000)
+    k.send("c", "FA")
+    k.send("s", "A")
+    s_fin = k.s.nxt
+    k.s.advance(1)                                 # the server's FIN, captured late
+    k.send("c", "A", gap_usec=20000)               # acks it
+    k.send("s", "FA", seq=s_fin, gap_usec=50)
+    return frames
+
+
+def handshake_ack_out_of_window():
+    """Class 7: a handshake ACK far outside the server's receive window,
+    then the real one."""
+    frames, k = new_case(0x10170000, 0x20270000, 41008)
+    k.send("c", "S")
+    k.send("s", "SA")
+    k.send("c", "A", seq=(k.c.nxt + 5000000) & 0xFFFFFFFF)
+    k.send("c", "A")
+    k.send("c", "PA", REQUEST)
+    k.send("s", "PA", REPLY)
+    k.send("c", "FA", gap_usec=50000)
+    k.send("s", "FA")
+    k.send("c", "A")
+    return frames
+
+
+def rst_acceptance():
+    """Class 8: the same exact RST with and without the ACK of the data
+    before it (both reset); an RST ahead of RCV.NXT inside the window
+    (challenge ACK, nothing reset), then the exact one."""
+    frames = []
+    start = CRAFTED_T0
+    for port, with_ack in ((41009, True), (41010, False)):
+        _, k = new_case(0x10180000 + port, 0x20280000 + port, port, start=start)
+        k.frames = frames
+        k.handshake()
+        k.send("c", "PA", REQUEST)
+        if with_ack:
+            k.send("s", "A")
+        k.send("c", "RA", socket_rst=True)
+        start = add_usec(k.now, 1000)
+    _, k = new_case(0x101A0000, 0x202A0000, 41011, start=start)
+    k.frames = frames
+    k.handshake()
+    k.send("c", "PA", REQUEST)
+    k.send("s", "A")
+    k.send("c", "RA", seq=(k.c.nxt + 1000) & 0xFFFFFFFF, socket_rst=True)  # ahead: challenge ACK
+    k.send("s", "A")                                                        # the challenge ACK
+    k.send("c", "RA", socket_rst=True)                                      # at RCV.NXT
+    return frames
+
+
+def rst_labels():
+    """Class 9: the client closes, the server resets; the client's ACK of
+    the server's data was already on its way (it crosses the RST); the
+    client's own RST answering nothing is no copy of the server's; the
+    server's RST again is."""
+    frames, k = new_case(0x101B0000, 0x202B0000, 41012)
+    k.handshake()
+    k.send("c", "PA", REQUEST)
+    k.send("s", "PA", REPLY)
+    k.wait(100000)
+    k.send("c", "FA")
+    rst_seq = k.s.nxt
+    k.send("s", "RA", seq=rst_seq, socket_rst=True)
+    k.send("c", "A", gap_usec=100)                 # sent before the RST arrived
+    k.send("c", "R", seq=k.c.nxt, ack=0, gap_usec=100)
+    k.send("s", "RA", seq=rst_seq, socket_rst=True, gap_usec=100)
+    return frames
+
+
+CLASS_CASES = {
+    "both-fins-no-final-ack.pcap": both_fins_no_final_ack,
+    "fin-retransmitted-with-ack.pcap": fin_retransmitted_with_ack,
+    "server-direction-only.pcap": server_direction_only,
+    "fast-open.pcap": fast_open,
+    "fast-open-data-refused.pcap": fast_open_data_refused,
+    "stale-ack-then-rst.pcap": stale_ack_then_rst,
+    "ack-before-fin.pcap": ack_before_fin,
+    "handshake-ack-out-of-window.pcap": handshake_ack_out_of_window,
+    "rst-acceptance.pcap": rst_acceptance,
+    "rst-labels.pcap": rst_labels,
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=os.path.abspath, default=os.path.join(ROOT, "pcaps"),
-                        help="folder that receives seed/ and crafted/ (default: the repository's pcaps/)")
+                        help="folder that receives seed/, crafted/ and classes/ (default: the repository's pcaps/)")
     opts = parser.parse_args()
     seed_dir = os.path.join(opts.out, "seed")
     crafted_dir = os.path.join(opts.out, "crafted")
+    classes_dir = os.path.join(opts.out, "classes")
     os.makedirs(seed_dir, exist_ok=True)
     os.makedirs(crafted_dir, exist_ok=True)
+    os.makedirs(classes_dir, exist_ok=True)
     for name, build in SEED_CASES.items():
         write_pcap(os.path.join(seed_dir, name), build())
     for name, build in CRAFTED_CASES.items():
         write_pcap(os.path.join(crafted_dir, name), build())
     write_truncated(os.path.join(crafted_dir, "truncated-snaplen54.pcap"))
+    for name, build in CLASS_CASES.items():
+        write_pcap(os.path.join(classes_dir, name), build())
     return 0
 
 
