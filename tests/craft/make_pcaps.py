@@ -880,6 +880,44 @@ def rst_labels():
     return frames
 
 
+
+def tuple_hash_collision(ipv6):
+    """Class 11: two clients whose addresses have the same 32-bit FNV-1a hash
+    (the hash tcpwave once compared instead of the addresses), same port and
+    server, the second SYN with the first's ISN, interleaved: two
+    connections, never one."""
+    if ipv6:
+        a, b, server = "fd00::1:8629:dba:3e5e:2cd8", "fd00::1:428b:5047:6918:2560", "fd00::2"
+    else:
+        a, b, server = "173.61.138.230", "137.134.30.225", "10.0.0.2"
+    frames = []
+    conns = []
+    for ip in (a, b):
+        client, srv = linux_pair(ip, 41020, server, SERVER_PORT, 0x10200000, 0x20300000 + len(conns),
+                                 ipv6=ipv6)
+        conns.append(Connection(frames, CRAFTED_T0, client, srv, ipv6=ipv6))
+    ka, kb = conns
+    ka.send("c", "S")
+    kb.now = ka.now
+    kb.send("c", "S")                              # same ISN, same port, the colliding address
+    ka.now = kb.now
+    ka.send("s", "SA")
+    kb.now = ka.now
+    kb.send("s", "SA")
+    for k in (ka, kb):
+        k.now = max(ka.now, kb.now)
+        k.send("c", "A")
+    for k in (ka, kb):
+        k.now = max(ka.now, kb.now)
+        k.send("c", "PA", REQUEST)
+        k.send("s", "PA", REPLY)
+    for k in (ka, kb):
+        k.now = max(ka.now, kb.now)
+        k.send("c", "FA")
+        k.send("s", "FA")
+        k.send("c", "A")
+    return frames
+
 CLASS_CASES = {
     "both-fins-no-final-ack.pcap": both_fins_no_final_ack,
     "fin-retransmitted-with-ack.pcap": fin_retransmitted_with_ack,
@@ -891,6 +929,8 @@ CLASS_CASES = {
     "handshake-ack-out-of-window.pcap": handshake_ack_out_of_window,
     "rst-acceptance.pcap": rst_acceptance,
     "rst-labels.pcap": rst_labels,
+    "tuple-hash-collision-v4.pcap": lambda: tuple_hash_collision(False),
+    "tuple-hash-collision-v6.pcap": lambda: tuple_hash_collision(True),
 }
 
 
