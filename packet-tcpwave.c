@@ -23,6 +23,7 @@
 #include "tcpwave.h"
 #include "tw_compat.h"
 #include "tw_table.h"
+#include "tw_zeek.h"
 
 static int proto_tcpwave = TW_HF_INIT;
 static int tcpwave_tap = -1;
@@ -39,6 +40,8 @@ static int hf_step = TW_HF_INIT;
 static int hf_close_type = TW_HF_INIT;
 static int hf_close_initiator = TW_HF_INIT;
 static int hf_reset_by = TW_HF_INIT;
+static int hf_zeek_conn_state = TW_HF_INIT;
+static int hf_zeek_history = TW_HF_INIT;
 static int hf_final_ack_seen = TW_HF_INIT;
 static int hf_handshake_rtt = TW_HF_INIT;
 static int hf_fin_gap = TW_HF_INIT;
@@ -86,6 +89,7 @@ static struct tw_table records = TW_TABLE_INIT(struct tcpwave_rec);   /* in firs
 static struct tw_table frame_index = TW_TABLE_INIT(uint32_t);         /* by frame: first record + 1 */
 static struct tw_table aliases = TW_TABLE_INIT(uint32_t);            /* by tcp.stream: connection + 1 */
 static struct tw_table tuples = TW_TABLE_INIT(struct tuple);          /* by connection: its 4-tuple */
+static struct tw_table zeeks = TW_TABLE_INIT(struct tw_zeek);        /* by connection: what Zeek would log */
 static GHashTable *last_conn_by_tuple;                                /* struct tuple * -> connection + 1 */
 
 /* The connection a tcp.stream belongs to: itself, or the connection it
@@ -245,6 +249,7 @@ G_STATIC_ASSERT(TW_TCP_STREAM_BYTES >= 14);
 struct pending {
     struct tcpwave_rec *rec; /* reserved in layer order */
     guint8 kind;             /* enum tcpwave_rec_kind */
+    gboolean window_captured, payload_cut; /* for Zeek's history letters */
     struct tw_segment s;
     address src, dst;        /* pointing into src_bytes and dst_bytes */
     guint8 src_bytes[16], dst_bytes[16];
@@ -379,6 +384,13 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
     tw_conn_step(c, &s, &rec->v);
     rec->v.events |= events;
     rec->from_server = tw_conn_end_of(c, order) == TW_S;
+
+    struct tw_zeek *z = tw_table_at(&zeeks, conn_id(rec->stream));
+    if (z) {
+        struct tw_zeek_extra extra = {.window = s.window, .window_known = p->window_captured,
+                                      .payload_truncated = p->payload_cut};
+        tw_zeek_step(z, &s, order == c->first_order, &extra);
+    }
 }
 
 /* Analyse the pending layers; `in_frame`: called for the frame they belong
@@ -439,6 +451,8 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
         p->s.flags = (guint8)offset_flags;
         /* The window, where captured; else the largest unscaled one. */
         p->s.window = captured >= 16 ? tvb_get_ntohs(tvb, 14) : G_MAXUINT16;
+        p->window_captured = captured >= 16;
+        p->payload_cut = captured < reported;
         p->s.len = reported - hlen;
     }
 }
@@ -549,7 +563,8 @@ static void add_state(proto_tree *t, tvbuff_t *tvb, int hf, guint8 state)
 
 /* The subtree of one record; returns its top item. */
 static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec,
-                            const struct tw_verdict *v, const struct tw_summary *sum, const char *step)
+                            const struct tw_verdict *v, const struct tw_summary *sum, const struct tw_zeek *zeek,
+                            const char *step)
 {
     proto_item *ti = proto_tree_add_item(tree, proto_tcpwave, tvb, 0, 0, ENC_NA);
     proto_tree *t = proto_item_add_subtree(ti, ett_tcpwave);
@@ -596,6 +611,13 @@ static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      TW_LINK_FINAL_ACK);
         add_frame_links(t, tvb, sum, pinfo->num, TW_LINK_FIN1, TW_LINK_RST);
     }
+    if (zeek) {
+        char history[TW_ZEEK_HISTORY_MAX + 1];
+        tw_zeek_history(zeek, history, sizeof history);
+        proto_item_set_generated(proto_tree_add_string(t, hf_zeek_conn_state, tvb, 0, 0,
+                                                       tw_zeek_conn_state_name(tw_zeek_conn_state(zeek))));
+        proto_item_set_generated(proto_tree_add_string(t, hf_zeek_history, tvb, 0, 0, history));
+    }
     proto_item_append_text(ti, ": %s%s%s, client %s, server %s", tw_role_name(v->role), step[0] ? ", " : "", step,
                            tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
     return ti;
@@ -622,8 +644,12 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     }
     if (rec->kind == TCPWAVE_REC_SEGMENT && c && (tree || pref_info_column))
         tw_step_text(v.step, sum.close_total, step, sizeof step);
+    /* Zeek's view of the connection: as it stood after this segment in the
+     * first pass (the last segment shows what Zeek logs), at the end of the
+     * capture in later passes. */
+    const struct tw_zeek *zeek = c && rec->kind == TCPWAVE_REC_SEGMENT ? tw_table_get(&zeeks, conn_id(rec->stream)) : NULL;
     if (tree)
-        ti = add_tree(tvb, pinfo, tree, rec, &v, c ? &sum : NULL, step);
+        ti = add_tree(tvb, pinfo, tree, rec, &v, c ? &sum : NULL, zeek, step);
     if (rec->kind == TCPWAVE_REC_QUOTED || rec->kind == TCPWAVE_REC_TRUNCATED)
         expert_add_info(pinfo, ti, rec->kind == TCPWAVE_REC_QUOTED ? &ei_icmp_quoted : &ei_truncated);
     if (rec->kind != TCPWAVE_REC_SEGMENT || !c)
@@ -639,6 +665,10 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
         info->rec.v = v;
         info->conn = conn_id(rec->stream);
         info->summary = sum;
+        info->zeek_state = zeek ? tw_zeek_conn_state_name(tw_zeek_conn_state(zeek)) : "-";
+        info->zeek_history[0] = '\0';
+        if (zeek)
+            tw_zeek_history(zeek, info->zeek_history, sizeof info->zeek_history);
         tap_queue_packet(tcpwave_tap, pinfo, info);
     }
 }
@@ -671,7 +701,8 @@ static void report_memory(void)
      * spare capacity; count 4 words per entry, and the exact 4-tuples. */
     size_t tuple_bytes = tuples_hashed * 4 * sizeof(gpointer) + tw_table_bytes(&tuples);
     size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
-    size_t per_conn = tw_table_bytes(&conns) + tuple_bytes + tw_table_bytes(&aliases) + tcpwave_stat_bytes();
+    size_t per_conn = tw_table_bytes(&conns) + tuple_bytes + tw_table_bytes(&aliases) + tw_table_bytes(&zeeks) +
+                      tcpwave_stat_bytes();
 
     size_t fixed = conv_cache ? CONV_CACHE_SIZE * sizeof *conv_cache : 0; /* whatever the file's size */
 
@@ -703,6 +734,7 @@ static void tcpwave_cleanup(void)
         last_conn_by_tuple = NULL;
     }
     tw_table_clear(&tuples);
+    tw_table_clear(&zeeks);
 }
 
 /* ---- Registration ---- */
@@ -755,6 +787,11 @@ void proto_register_tcpwave(void)
                         "side: tcpwave.close.initiator)", HFILL}},
         {&hf_final_ack_seen, {"Final ACK captured", "tcpwave.close.final_ack_seen", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
                               "Both FINs were sent; was the ACK of the second one captured?", HFILL}},
+        {&hf_zeek_conn_state, {"Zeek conn_state", "tcpwave.zeek.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+                               "The conn_state Zeek's conn.log gives this connection (docs/zeek.md): so far in "
+                               "one pass, for the whole capture in two", HFILL}},
+        {&hf_zeek_history, {"Zeek history", "tcpwave.zeek.history", FT_STRING, BASE_NONE, NULL, 0x0,
+                            "The history Zeek's conn.log gives this connection (docs/zeek.md)", HFILL}},
         {&hf_handshake_rtt, {"Handshake time", "tcpwave.handshake.rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
                              "From the SYN to the handshake ACK", HFILL}},
         {&hf_fin_gap, {"FIN gap", "tcpwave.close.fin_gap", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,

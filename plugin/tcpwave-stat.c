@@ -276,6 +276,8 @@ enum {
     CV_SERVER_STATE,
     CV_RTT_MS,
     CV_CLOSE_MS,
+    CV_ZEEK_STATE,
+    CV_ZEEK_HISTORY,
     CV_COUNT
 };
 
@@ -292,11 +294,13 @@ static stat_tap_table_item conv_fields[CV_COUNT] = {
     [CV_SERVER_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server state", "%-12s"},
     [CV_RTT_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Handshake (ms)", "%14s"},
     [CV_CLOSE_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Close (ms)", "%10s"},
+    [CV_ZEEK_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek state", "%-10s"},
+    [CV_ZEEK_HISTORY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek history", "%-12s"},
 };
 
 static gboolean conv_owned(guint col)
 {
-    return col == CV_CLIENT || col == CV_SERVER || col == CV_RTT_MS || col == CV_CLOSE_MS;
+    return col == CV_CLIENT || col == CV_SERVER || col == CV_RTT_MS || col == CV_CLOSE_MS || col == CV_ZEEK_HISTORY;
 }
 
 static char *endpoint_str(const address *addr, guint32 port)
@@ -346,10 +350,13 @@ static void conv_update(struct selection *sel, packet_info *pinfo, const struct 
     guint32 signature = (guint32)sum->outcome | sum->state[TW_C] << 4 | sum->state[TW_S] << 8 | sum->initiator << 12 |
                         sum->handshake << 14 | (sum->final_ack_seen ? 1u << 16 : 0) | sum->reset_by << 17 |
                         (guint32)sum->close_time << 19 | (guint32)sum->handshake_time << 21;
+    guint row = e->row - 1;
+    /* Zeek's columns change with segments that change nothing else. */
+    set_string(t, row, CV_ZEEK_STATE, info->zeek_state, FALSE);
+    set_string(t, row, CV_ZEEK_HISTORY, info->zeek_history, TRUE);
     if (signature == e->signature)
         return;
     e->signature = signature;
-    guint row = e->row - 1;
     set_string(t, row, CV_HANDSHAKE, tw_handshake_name(sum->handshake), FALSE);
     set_string(t, row, CV_OUTCOME, tw_outcome_name(sum->outcome), FALSE);
     set_string(t, row, CV_INITIATOR, sum->initiator ? tw_side_name(sum->initiator) : "-", FALSE);

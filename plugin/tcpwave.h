@@ -34,6 +34,8 @@ struct tcpwave_tap_info {
     struct tcpwave_rec rec;     /* its verdict as the pass shows it (tw_conn_view() in two passes) */
     uint32_t conn;              /* the connection: rec.stream, or the stream it continues */
     struct tw_summary summary;  /* how the connection stands (at this frame in one pass, at the end in two) */
+    const char *zeek_state;     /* Zeek's conn_state, likewise (static text) */
+    char zeek_history[25];      /* Zeek's history, likewise */
 };
 
 /* Register the statistics (called from proto_register_tcpwave). */

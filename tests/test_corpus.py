@@ -4,7 +4,7 @@ captures from other projects' test suites, no expected values) through
 tcpwave, checking what must hold whatever the traffic:
 
 - tshark exits as it does without the plugin, with the same stderr;
-- the statistics tables (-z tcpwave,stat and -z tcpwave,conv) are the same in
+- the statistics tables (-z tcpwave,stat, conv and phases) are the same in
   one pass and two;
 - in two-pass output every change of an endpoint's state is a transition TCP
   can make (RFC 9293 Figure 5, the one-segment steps of 3.10.7.4, an accepted

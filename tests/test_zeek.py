@@ -1,5 +1,3 @@
-# NOT COLLECTED (the name does not start with test_): these check fields the plugin does not register yet
-# (issue 13 glue integration pending); rename back to tests/test_zeek.py when tcpwave.zeek.* exist.
 """Zeek's conn_state and history in tshark: tcpwave.zeek.conn_state and
 tcpwave.zeek.history on every segment (two passes) and on each connection's
 last segment (one pass), and as columns of -z tcpwave,conv.
@@ -34,7 +32,11 @@ ROWS = rows()
 BY_RUN = collections.defaultdict(dict)  # (capture, checksums) -> {stream: (state, history)}
 for _capture, _stream, _checksums, _state, _history in ROWS:
     BY_RUN[(_capture, _checksums)][_stream] = (_state, _history)
-RUNS = sorted(BY_RUN)
+# tcpwave reads TCP headers before TCP runs and does not see its checksum verdict: Zeek's 'C'/'c'
+# (and the dropping of a bad segment) are not reproduced (docs/zeek.md). Strict: fixing it makes
+# these fail until the mark goes.
+NO_CHECKSUM_VERDICT = pytest.mark.xfail(strict=True, reason="tcpwave does not see TCP's checksum verdict")
+RUNS = [pytest.param(r, marks=NO_CHECKSUM_VERDICT) if r[1] else r for r in sorted(BY_RUN)]
 
 
 def ids(run):
