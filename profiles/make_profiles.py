@@ -5,7 +5,8 @@
 
 writes
   OUT/tcpwave/preferences, colorfilters          the GUI/tshark profile
-  OUT/tcpwave-fast/preferences, colorfilters     the same columns and colours,
+  OUT/tcpwave-fast/preferences                   SRC/tcpwave-fast.preferences (default columns)
+  OUT/tcpwave-fast/colorfilters                  the same colours as tcpwave
   OUT/tcpwave-fast/disabled_protos               every protocol but the keep list
   OUT/tcpwave-fast.report                        what the keep list matched (not installed)
 
@@ -82,12 +83,13 @@ def main():
     if default_colors.is_file():
         defaults = [l for l in default_colors.read_text().splitlines() if l and not l.startswith("#")]
         colors += f"# The default rules of {version.rstrip('.')} ({default_colors}):\n" + "\n".join(defaults) + "\n"
-    preferences = (src / "tcpwave" / "preferences").read_text()
+    preferences = {"tcpwave": (src / "tcpwave" / "preferences").read_text(),
+                   "tcpwave-fast": (src / "tcpwave-fast.preferences").read_text()}
 
     for name in ("tcpwave", "tcpwave-fast"):
         d = out / name
         d.mkdir(parents=True, exist_ok=True)
-        (d / "preferences").write_text(preferences)
+        (d / "preferences").write_text(preferences[name])
         (d / "colorfilters").write_text(colors)
     header = (f"# Profile tcpwave-fast: every protocol of {version.rstrip('.')} disabled except\n"
               f"# those tcpwave's lifecycle needs (profiles/fast-keep.txt in the tcpwave source).\n"

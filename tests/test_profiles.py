@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PCAPS, ROOT
+from conftest import PCAPS, ROOT, STATES
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".bin")
@@ -105,11 +105,10 @@ def summary_row(frame, sport, dport, role, step, client, server):
                       rf"{re.escape(role)}\s+{re.escape(step)}\s+{client}\s+{server}\s+{sport} → {dport} ")
 
 
-@pytest.mark.parametrize("profile", ["tcpwave", "tcpwave-fast"])
-def test_seed_columns_two_pass(tshark, home, profile):
+def test_seed_columns_two_pass(tshark, home):
     """tshark -C tcpwave -2 prints the seed's listing with the role, step and
     both states as names, as the GUI (which reads the whole file first) shows it."""
-    lines = run(tshark, home, "-2", "-r", PCAPS / "seed" / "seed-three-way.pcap", profile=profile).stdout.splitlines()
+    lines = run(tshark, home, "-2", "-r", PCAPS / "seed" / "seed-three-way.pcap", profile="tcpwave").stdout.splitlines()
     assert len(lines) == len(SEED_THREE_WAY), lines
     for n, (line, row) in enumerate(zip(lines, SEED_THREE_WAY), 1):
         assert summary_row(n, *row).search(line), f"frame {n}: {line!r}, expected {row}"
@@ -290,17 +289,22 @@ def test_install_paths(tshark, profiles):
         home.chmod(0o777)
         for root, dirs, files in os.walk(stage):
             os.chmod(root, 0o777 if Path(root) == home else 0o755)
-        cmd = (f"mount --bind '{staged}' '{gdir}' && exec setpriv --reuid=65534 --regid=65534 --clear-groups "
-               f"env PATH=/usr/bin:/bin HOME='{home}' WIRESHARK_PLUGIN_DIR='{tshark.plugin_dir}' "
-               f"WIRESHARK_EXTCAP_DIR='{home}' TZ=UTC {tshark.exe} -C tcpwave-fast -2 "
-               f"-r '{PCAPS / 'seed' / 'seed-three-way.pcap'}'")
+        as_nobody = (f"setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/bin:/bin HOME='{home}' "
+                     f"WIRESHARK_PLUGIN_DIR='{tshark.plugin_dir}' WIRESHARK_EXTCAP_DIR='{home}' TZ=UTC {tshark.exe}")
+        seed = PCAPS / "seed" / "seed-three-way.pcap"
+        cmd = (f"mount --bind '{staged}' '{gdir}' && {as_nobody} -C tcpwave -2 -r '{seed}' && echo --- && "
+               f"{as_nobody} -C tcpwave-fast -2 -r '{seed}' -T fields -e tcpwave.state.client -e tcpwave.state.server")
         p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", cmd], capture_output=True,
                            text=True)
         assert p.returncode == 0, p.stderr
-        lines = p.stdout.splitlines()
+        gui, fast = p.stdout.split("---\n")
+        lines = gui.splitlines()
         assert len(lines) == len(SEED_THREE_WAY) and all(
             summary_row(n, *row).search(line) for n, (line, row) in enumerate(zip(lines, SEED_THREE_WAY), 1)), lines
-        # tshark copied the global profile into the personal folder.
-        assert (home / ".config" / "wireshark" / "profiles" / "tcpwave-fast" / "disabled_protos").is_file()
+        states = {v: k for k, v in STATES.items()}
+        assert fast.splitlines() == [f"{states[c]}\t{states[s]}" for *_, c, s in SEED_THREE_WAY], fast
+        # tshark found both in the global folder and copied them into the personal one.
+        for name in ("tcpwave", "tcpwave-fast"):
+            assert (home / ".config" / "wireshark" / "profiles" / name / "preferences").is_file(), name
     finally:
         shutil.rmtree(stage, ignore_errors=True)
