@@ -8,8 +8,9 @@
 #   1. Two network namespaces joined by a veth pair (10.77.0.1 server,
 #      10.77.0.2 client, fd77::1/fd77::2; offloads off, so the capture has
 #      wire-sized segments), nothing else: every target is an address made here.
-#      Server: nginx (HTTP/1.1 on 80, HTTPS with HTTP/2 on 443, TLS 1.2 and
-#      1.3, a self-signed certificate), python3 -m http.server on 8000,
+#      Server: nginx (HTTP/1.1 on 80, HTTPS with
+#      HTTP/2 on 443, TLS 1.2 and 1.3, a self-signed certificate; HTML, JSON
+#      and XML, gzip-compressed on request), python3 -m http.server on 8000,
 #      openssl s_server on 4433, dnsmasq answering DNS over TCP on 53.
 #      Client: curl (HTTP/1.1, HTTP/2, TLS 1.2 and 1.3, bulk downloads, many
 #      short connections, some over IPv6), openssl s_client, dig +tcp.
@@ -91,11 +92,31 @@ if [ "$REFRESH" = 1 ] || [ ! -s "$BASE" ]; then
     # ---- the servers ----
     www=$work/www
     mkdir -p "$www"
-    for i in $(seq 1 40); do head -c $((200 + i * 97)) /dev/urandom | base64 > "$www/page$i.html"; done
-    head -c 200 /dev/urandom | base64 > "$www/index.html"
-    printf '{"ok": true, "items": [1, 2, 3]}\n' > "$www/api.json"
-    head -c 8000000 /dev/urandom > "$www/bulk.bin"
-    head -c 3000000 /dev/urandom | base64 > "$www/bulk.txt"
+    # Content like a web application's: HTML pages, JSON and XML documents
+    # (text, served gzip-compressed to clients that ask), and two bulk files.
+    /usr/bin/python3 - "$www" <<'PY'
+import json, random, sys
+random.seed(15)
+www = sys.argv[1]
+words = "tcp handshake close state socket segment window ack fin reset wave listen established".split()
+def text(n):
+    return " ".join(random.choice(words) for _ in range(n))
+for i in range(1, 41):
+    rows = "\n".join(f"<tr><td>{j}</td><td>{text(8)}</td><td><a href=\"/page{j % 40 + 1}.html\">{text(2)}</a></td></tr>"
+                     for j in range(10 + i * 4))
+    open(f"{www}/page{i}.html", "w").write(f"<!DOCTYPE html>\n<html><head><title>{text(3)}</title></head>\n"
+                                           f"<body><h1>{text(4)}</h1>\n<table>\n{rows}\n</table></body></html>\n")
+    doc = {"id": i, "items": [{"n": j, "name": text(3), "tags": [text(1) for _ in range(4)],
+                               "price": round(random.random() * 100, 2), "ok": j % 3 == 0}
+                              for j in range(5 + i * 3)]}
+    open(f"{www}/api{i}.json", "w").write(json.dumps(doc, indent=1))
+    items = "\n".join(f"  <item id=\"{j}\"><name>{text(3)}</name><state>{random.choice(words)}</state></item>"
+                      for j in range(5 + i * 3))
+    open(f"{www}/feed{i}.xml", "w").write(f"<?xml version=\"1.0\"?>\n<feed>\n{items}\n</feed>\n")
+open(f"{www}/index.html", "w").write("<html><body>tcpwave</body></html>\n")
+PY
+    head -c 4000000 /dev/urandom > "$www/bulk.bin"
+    head -c 2000000 /dev/urandom | base64 > "$www/bulk.txt"
     # nginx's workers run as nobody: the content must be readable by all.
     chmod 755 "$work" "$www"
     chmod 644 "$www"/*
@@ -112,6 +133,8 @@ http {
     client_body_temp_path $work/nb; proxy_temp_path $work/np; fastcgi_temp_path $work/nf;
     uwsgi_temp_path $work/nu; scgi_temp_path $work/ns;
     keepalive_requests 1000;
+    types { text/html html; application/json json; text/xml xml; text/plain txt; application/octet-stream bin; }
+    gzip on; gzip_min_length 256; gzip_types application/json text/xml text/plain;
     server {
         listen 10.77.0.1:80; listen [fd77::1]:80;
         root $www;
@@ -135,7 +158,7 @@ EOF
         --address=/tcpwave.test/10.77.0.9 --address=/example.test/10.77.0.10 --user=root 2>/dev/null &
     pids+=($!)
     for _ in $(seq 50); do
-        if c curl -s -o /dev/null http://10.77.0.1/index.html && c curl -s -o /dev/null http://10.77.0.1:8000/ &&
+        if c curl -sS -o /dev/null http://10.77.0.1/index.html && c curl -sS -o /dev/null http://10.77.0.1:8000/ &&
            c dig +tcp +short +time=1 +tries=1 @10.77.0.1 a.tcpwave.test >/dev/null; then break; fi
         sleep 0.2
     done
@@ -146,31 +169,40 @@ EOF
     pids+=($tcpdump_pid)
     sleep 1
     log "generating traffic"
-    urls() { local base=$1 n=$2 i; for i in $(seq 1 "$n"); do echo "$base/page$(( (i % 40) + 1 )).html"; done; }
-    # Many short connections: one request each, HTTP/1.1 (nginx and python).
-    for i in $(seq 1 300); do c curl -s -o /dev/null "http://10.77.0.1/page$(( (i % 40) + 1 )).html"; done
-    for i in $(seq 1 150); do c curl -s -o /dev/null "http://10.77.0.1:8000/page$(( (i % 40) + 1 )).html"; done
-    for i in $(seq 1 100); do c curl -s -o /dev/null -g "http://[fd77::1]/api.json"; done
+    # URLs of the site: pages, JSON and XML documents in turn.
+    urls() {
+        local base=$1 n=$2 i
+        for i in $(seq 1 "$n"); do
+            case $((i % 3)) in
+                0) echo "$base/page$(( (i % 40) + 1 )).html" ;;
+                1) echo "$base/api$(( (i % 40) + 1 )).json" ;;
+                2) echo "$base/feed$(( (i % 40) + 1 )).xml" ;;
+            esac
+        done
+    }
+    H=(-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) tcpwave-bench' -H 'Accept-Language: en-GB,en;q=0.8'
+       -H 'Cookie: session=6f1c2a9d0b7e4f3a; theme=dark')
+    # Many short connections: one request each, HTTP/1.1 (nginx, python's server, IPv6).
+    for u in $(urls http://10.77.0.1 1200); do c curl -sS --compressed "${H[@]}" -o /dev/null "$u"; done
+    for u in $(urls http://10.77.0.1:8000 150); do c curl -sS "${H[@]}" -o /dev/null "$u"; done
+    for u in $(urls 'http://[fd77::1]' 100); do c curl -sS -g --compressed "${H[@]}" -o /dev/null "$u"; done
     # Keep-alive: many requests on one connection.
-    for j in $(seq 1 10); do c curl -s $(urls http://10.77.0.1 40) >/dev/null; done
-    # HTTP/2 over TLS 1.3 and 1.2, several streams on one connection.
-    for i in $(seq 1 60); do c curl -sk --http2 -o /dev/null -o /dev/null -o /dev/null \
-        https://10.77.0.1/page1.html https://10.77.0.1/page2.html https://10.77.0.1/api.json; done
-    for i in $(seq 1 60); do c curl -sk --http2 --tlsv1.2 --tls-max 1.2 -o /dev/null https://10.77.0.1/page3.html; done
-    for i in $(seq 1 40); do c curl -sk --http1.1 --tlsv1.3 -o /dev/null -g "https://[fd77::1]/page4.html"; done
+    for j in $(seq 1 240); do c curl -sS --compressed "${H[@]}" $(urls http://10.77.0.1 40) >/dev/null; done
+    # HTTP/2 over TLS 1.3 and 1.2, HTTP/1.1 over TLS 1.3 (IPv6).
+    for j in $(seq 1 100); do c curl -sSk --http2 --compressed "${H[@]}" $(urls https://10.77.0.1 10) >/dev/null; done
+    for j in $(seq 1 60); do c curl -sSk --http2 --tlsv1.2 --tls-max 1.2 -o /dev/null https://10.77.0.1/page3.html; done
+    for j in $(seq 1 40); do c curl -sSk --http1.1 --tlsv1.3 -o /dev/null -g "https://[fd77::1]/api4.json"; done
     # TLS with openssl s_client (handshake and a request), 1.2 and 1.3.
     for i in $(seq 1 40); do
         printf 'GET / HTTP/1.0\r\n\r\n' | c openssl s_client -quiet -connect 10.77.0.1:4433 -tls1_2 >/dev/null 2>&1 || true
         printf 'GET / HTTP/1.0\r\n\r\n' | c openssl s_client -quiet -connect 10.77.0.1:4433 -tls1_3 >/dev/null 2>&1 || true
     done
     # DNS over TCP.
-    for i in $(seq 1 200); do c dig +tcp +short @10.77.0.1 "host$i.tcpwave.test" >/dev/null; done
-    for i in $(seq 1 50); do c dig +tcp +short @10.77.0.1 "www$i.example.test" AAAA >/dev/null; done
-    # Bulk transfers: plain HTTP, HTTP/2 over TLS, python's server.
-    for i in 1 2 3; do c curl -s -o /dev/null http://10.77.0.1/bulk.bin; done
-    for i in 1 2; do c curl -sk --http2 -o /dev/null https://10.77.0.1/bulk.bin; done
-    c curl -s -o /dev/null http://10.77.0.1:8000/bulk.txt
-    c curl -s -o /dev/null -g "http://[fd77::1]/bulk.txt"
+    for i in $(seq 1 800); do c dig +tcp +short @10.77.0.1 "host$i.tcpwave.test" >/dev/null; done
+    for i in $(seq 1 200); do c dig +tcp +short @10.77.0.1 "www$i.example.test" AAAA >/dev/null; done
+    # Bulk transfers: plain HTTP, binary and compressed text.
+    c curl -sS -o /dev/null http://10.77.0.1/bulk.bin
+    c curl -sS --compressed -o /dev/null http://10.77.0.1/bulk.txt
     sleep 1
     kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null || true
     log "namespace capture: $(capinfos -c -M "$raw" | sed -n 's/^Number of packets: *//p') packets"
