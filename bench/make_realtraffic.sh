@@ -22,7 +22,7 @@
 #      shifted IPv4/IPv6 addresses (checksums updated) and later times, so
 #      that every copy's connections are new ones.
 #
-# Needs root (namespaces) and the packages of scripts/setup-deps.sh (nginx-light,
+# Needs root (namespaces) and the packages of scripts/packages.txt (nginx-light,
 # dnsmasq-base, bind9-dnsutils, curl, openssl, tcpdump, ethtool, iproute2,
 # tshark for editcap/mergecap/capinfos).  Output (default
 # /var/cache/tcpwave/realtraffic/realtraffic-<N>.pcap, readable by all) is
