@@ -9,6 +9,8 @@
 #   * it depends on the package that ships the libwireshark it was linked
 #     against, within that minor version only (a plugin built for 4.4 is
 #     refused by 4.6):  libwireshark18 (>= 4.4), libwireshark18 (<< 4.5);
+#   * the profiles tcpwave and tcpwave-fast (build/profiles) go into its
+#     global profiles folder, /usr/share/wireshark/profiles on Debian;
 #   * it recommends tshark | wireshark, so that `apt-get install
 #     ./tcpwave_*.deb` on a fresh system also brings something that loads it.
 #
@@ -69,6 +71,18 @@ set(_tw_ws_next "${Wireshark_MAJOR_VERSION}.${_tw_next_minor}")
 install(TARGETS tcpwave LIBRARY DESTINATION "${Wireshark_PLUGIN_LIBDIR}/epan" COMPONENT deb EXCLUDE_FROM_ALL)
 # The licence, where Debian policy wants it (GPL-2.0-or-later, as LICENSE).
 install(FILES "${CMAKE_CURRENT_LIST_DIR}/copyright" DESTINATION share/doc/tcpwave COMPONENT deb EXCLUDE_FROM_ALL)
+# The profiles tcpwave and tcpwave-fast into the global profiles folder
+# (/usr/share/wireshark/profiles on Debian), where `wireshark -C` and
+# `tshark -C` find them for every user.
+if(TCPWAVE_PROFILES)
+  file(RELATIVE_PATH _tw_profiles_rel "${Wireshark_INSTALL_PREFIX}" "${TCPWAVE_PROFILES_GLOBAL_DIR}")
+  if(_tw_profiles_rel MATCHES "^\\.\\.")
+    message(FATAL_ERROR "Wireshark's profiles folder ${TCPWAVE_PROFILES_GLOBAL_DIR} is not below its prefix "
+                        "${Wireshark_INSTALL_PREFIX}: the .deb cannot place the profiles")
+  endif()
+  install(DIRECTORY "${TCPWAVE_PROFILES_OUT}/tcpwave" "${TCPWAVE_PROFILES_OUT}/tcpwave-fast"
+          DESTINATION "${_tw_profiles_rel}" COMPONENT deb EXCLUDE_FROM_ALL)
+endif()
 set(CPACK_INSTALL_CMAKE_PROJECTS "${CMAKE_BINARY_DIR};${PROJECT_NAME};deb;/")
 set(CPACK_PACKAGING_INSTALL_PREFIX "${Wireshark_INSTALL_PREFIX}")
 set(CPACK_SET_DESTDIR OFF)
