@@ -139,3 +139,43 @@ def test_edges_table_rejects_what_tcp_cannot_do():
     changes, breaks = state_changes([["7", "0", "8", "11", "1", "1"], ["8", "0", "1", "1", "1", "1"]])
     assert changes == [("7", "client", "CLOSE_WAIT", "CLOSING")]
     assert breaks == ["frame 8 stream 0: before ('ESTABLISHED', 'ESTABLISHED'), previous after ('CLOSING', 'ESTABLISHED')"]
+
+
+def read_sample():
+    rows = []
+    for line in (ROOT / "tests" / "expected" / "corpus_sample.tsv").read_text().splitlines():
+        if line.startswith(("#", "file\t")) or not line.strip():
+            continue
+        rows.append(line.split("\t"))
+    return rows
+
+
+SAMPLE = read_sample()
+
+
+def test_sample_covers_every_outcome_three_times():
+    counts = {}
+    for row in SAMPLE:
+        counts[row[2]] = counts.get(row[2], 0) + 1
+    outcomes = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
+                "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
+    assert {o: counts.get(o, 0) >= 3 for o in outcomes} == {o: True for o in outcomes}
+
+
+@pytest.mark.parametrize("row", SAMPLE, ids=lambda r: f"{r[0].rsplit('/', 1)[-1]}:{r[1]}")
+@pytest.mark.parametrize("two_pass", [False, True], ids=["one-pass", "two-pass"])
+def test_sample_connection_as_read_by_hand(tshark, row, two_pass):
+    """tests/expected/corpus_sample.tsv: outcome, closer, resetter and final states of connections read
+    from their segments by hand."""
+    path = CORPUS / row[0]
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    out = tshark.run("-q", "-r", path, "-z", "tcpwave,conv", *(["-2"] if two_pass else [])).stdout
+    lines = out.splitlines()
+    header = next(l for l in lines if l.startswith("Stream |"))
+    names = [c.strip() for c in header.split("|")]
+    cells = next([c.strip() for c in l.split("|")] for l in lines
+                 if l.split("|")[0].strip().isdigit() and int(l.split("|")[0]) == int(row[1]))
+    got = dict(zip(names, cells))
+    want = dict(zip(["Outcome", "Closed by", "Reset by", "Client state", "Server state"], row[2:7]))
+    assert {k: got[k] for k in want} == want, row[7]
