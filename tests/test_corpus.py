@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PCAPS, ROOT, STATES
+import subprocess
+import tempfile
+
+from conftest import BUILD, PCAPS, ROOT, STATES
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -179,3 +182,21 @@ def test_sample_connection_as_read_by_hand(tshark, row, two_pass):
     got = dict(zip(names, cells))
     want = dict(zip(["Outcome", "Closed by", "Reset by", "Client state", "Server state"], row[2:7]))
     assert {k: got[k] for k in want} == want, row[7]
+
+
+def test_two_pass_transitions_on_generated_connections(tshark):
+    """The same invariant over 2,000 interleaved connections of every outcome from bench/gen.c (the
+    CMake target gen), with seeded random timing and loss of its own."""
+    with tempfile.TemporaryDirectory() as d:
+        pcap, truth = Path(d) / "gen.pcap", Path(d) / "gen.tsv"
+        subprocess.run([BUILD / "gen", "--connections", "2000", "--seed", "11", "--out", pcap, "--truth", truth],
+                       check=True, capture_output=True)
+        out = tshark.run("-r", pcap, "-2", "-Y", "tcpwave", "-T", "fields", "-E", "occurrence=a", "-E",
+                         "aggregator=,", *sum((["-e", f] for f in FIELDS), []))
+    rows = [line.split("\t") for line in out.stdout.splitlines() if line]
+    changes, breaks = state_changes(rows)
+    bad = [c for c in changes if (c[2], c[3]) not in EDGES]
+    print(f"generated: {len(changes)} two-pass state changes checked")
+    assert len(changes) > 10000
+    assert not bad, bad[:20]
+    assert not breaks, breaks[:20]
