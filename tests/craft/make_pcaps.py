@@ -707,6 +707,16 @@ CRAFTED_CASES = {
 # The defect classes found on real traffic (issue 11; pcaps/classes/)
 # --------------------------------------------------------------------------
 
+def request_reply_merged_close(k):
+    """The request, the reply, then the client's FIN 50 ms later, the
+    server's FIN+ACK and the final ACK (a three-way close)."""
+    k.send("c", "PA", REQUEST)
+    k.send("s", "PA", REPLY)
+    k.send("c", "FA", gap_usec=50000)
+    k.send("s", "FA")
+    k.send("c", "A")
+
+
 def both_fins_no_final_ack():
     """Class 1: a four-way close whose last ACK never reached the capture."""
     frames, k = new_case(0x10100000, 0x20200000, 41001)
@@ -794,11 +804,7 @@ def stale_ack_then_rst():
     k.send("c", "S", seq=syn_isn, gap_usec=1000000)  # RTO: the SYN again
     k.send("s", "SA")
     k.send("c", "A")
-    k.send("c", "PA", REQUEST)
-    k.send("s", "PA", REPLY)
-    k.send("c", "FA", gap_usec=50000)
-    k.send("s", "FA")
-    k.send("c", "A")
+    request_reply_merged_close(k)
     return frames
 
 
@@ -827,11 +833,7 @@ def handshake_ack_out_of_window():
     k.send("s", "SA")
     k.send("c", "A", seq=(k.c.nxt + 5000000) & 0xFFFFFFFF)
     k.send("c", "A")
-    k.send("c", "PA", REQUEST)
-    k.send("s", "PA", REPLY)
-    k.send("c", "FA", gap_usec=50000)
-    k.send("s", "FA")
-    k.send("c", "A")
+    request_reply_merged_close(k)
     return frames
 
 
