@@ -637,11 +637,14 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
 
     if (rec->kind == TCPWAVE_REC_PENDING)
         return;
-    if (c) {
+    gboolean tapped = have_tap_listener(tcpwave_tap);
+    if (c && PINFO_FD_VISITED(pinfo) && rec->kind == TCPWAVE_REC_SEGMENT)
+        tw_conn_view(c, pinfo->num, &v);
+    /* Plain tshark output with the plugin unused: nothing to build. */
+    if (rec->kind == TCPWAVE_REC_SEGMENT && !tree && !pref_info_column && !tapped && !v.events)
+        return;
+    if (c)
         tw_conn_summary(c, &sum);
-        if (PINFO_FD_VISITED(pinfo) && rec->kind == TCPWAVE_REC_SEGMENT)
-            tw_conn_view(c, pinfo->num, &v);
-    }
     if (rec->kind == TCPWAVE_REC_SEGMENT && c && (tree || pref_info_column))
         tw_step_text(v.step, sum.close_total, step, sizeof step);
     /* Zeek's view of the connection: as it stood after this segment in the
@@ -659,7 +662,7 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     if (pref_info_column)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s client=%s server=%s]", tw_role_name(v.role),
                         step[0] ? " " : "", step, tw_state_name(v.next[TW_C]), tw_state_name(v.next[TW_S]));
-    if (have_tap_listener(tcpwave_tap)) {
+    if (tapped) {
         struct tcpwave_tap_info *info = wmem_new(pinfo->pool, struct tcpwave_tap_info);
         info->rec = *rec;
         info->rec.v = v;

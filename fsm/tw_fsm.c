@@ -965,12 +965,11 @@ static bool deliver_crossed_fin(struct tw_conn *c, enum tw_end x)
 }
 
 /* The ACK deferred by arrives() reaches e, after e's own segment. */
-static void deliver_deferred_ack(struct tw_conn *c, struct tw_endpoint *e)
+static void deliver_deferred_ack(struct tw_endpoint *e)
 {
     e->flags &= (uint16_t)~TW_EP_ACK_DEFERRED;
     if ((e->flags & TW_EP_FIN) && !(e->flags & TW_EP_FIN_ACKED) && seq_le(e->fin_seq + 1, e->deferred_ack))
         fin_acked(e);
-    (void)c;
 }
 
 void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v)
@@ -1002,7 +1001,7 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     else
         on_segment(c, s, v, x, y, own_fin_delivered);
     if ((ex->flags & TW_EP_ACK_DEFERRED) && !own_fin_delivered) {
-        deliver_deferred_ack(c, ex);
+        deliver_deferred_ack(ex);
         if (both_fins_acked(c) && c->close_type == TW_CLOSE_NONE) {
             if (v->role != TW_ROLE_OTHER)
                 v->role = TW_ROLE_FINAL_ACK;
@@ -1121,13 +1120,16 @@ void tw_conn_summary(const struct tw_conn *c, struct tw_summary *sum)
         sum->handshake = (c->flags & TW_CONN_HS_INFERRED) ? TW_HS_INFERRED : TW_HS_COMPLETE;
     else
         sum->handshake = TW_HS_INCOMPLETE;
-    struct tw_conn end = *c; /* an ACK still on its way at the end was captured: it arrives */
+    /* An ACK still on its way at the end (crossed FINs) was captured: it arrives. */
+    struct tw_endpoint ends[2] = {c->ep[0], c->ep[1]};
+    bool acked_before = (ends[0].flags & ends[1].flags & TW_EP_FIN_ACKED) != 0;
     for (int e = 0; e < 2; e++)
-        if (end.ep[e].flags & TW_EP_ACK_DEFERRED)
-            deliver_deferred_ack(&end, &end.ep[e]);
-    sum->state[TW_C] = end.ep[TW_C].state;
-    sum->state[TW_S] = server_unproven(c) ? TW_ST_NONE : end.ep[TW_S].state;
-    sum->final_ack_seen = c->frames[TW_LINK_FINAL_ACK] != 0 || (both_fins_acked(&end) && !both_fins_acked(c));
+        if (ends[e].flags & TW_EP_ACK_DEFERRED)
+            deliver_deferred_ack(&ends[e]);
+    sum->state[TW_C] = ends[TW_C].state;
+    sum->state[TW_S] = server_unproven(c) ? TW_ST_NONE : ends[TW_S].state;
+    sum->final_ack_seen = c->frames[TW_LINK_FINAL_ACK] != 0 ||
+                          (!acked_before && (ends[0].flags & ends[1].flags & TW_EP_FIN_ACKED));
     for (int l = 0; l < TW_LINK_COUNT; l++)
         sum->frames[l] = c->frames[l];
     /* No handshake time unless both its ends were captured: a SYN and the
