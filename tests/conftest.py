@@ -18,6 +18,18 @@ sys.path.insert(0, str(ROOT / "tests"))
 import twrun  # noqa: E402
 
 PCAPS = ROOT / "pcaps"
+# The shared corpus of third-party captures: ../shared/corpus beside the checkout, or where
+# TCPWAVE_CORPUS says (.ci/run's private clone has no shared/ beside it).  With
+# TCPWAVE_REQUIRE_CORPUS=1 (CI) its absence fails the tests that read it instead of skipping them.
+CORPUS = Path(os.environ.get("TCPWAVE_CORPUS", str(ROOT.parent / "shared" / "corpus")))
+
+
+def corpus_or_skip():
+    if CORPUS.is_dir():
+        return
+    if os.environ.get("TCPWAVE_REQUIRE_CORPUS") == "1":
+        pytest.fail(f"the shared corpus {CORPUS} is missing (TCPWAVE_REQUIRE_CORPUS=1)")
+    pytest.skip(f"the shared corpus {CORPUS} is absent")
 EXPECTED = ROOT / "tests" / "expected"
 # Where CTest built the plugin and the helper programs (bench/gen).
 BUILD = Path(os.environ.get("TCPWAVE_BUILD_DIR", str(ROOT / "build")))

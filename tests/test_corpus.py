@@ -24,9 +24,7 @@ import pytest
 import subprocess
 import tempfile
 
-from conftest import BUILD, PCAPS, ROOT, STATES
-
-CORPUS = ROOT.parent / "shared" / "corpus"
+from conftest import BUILD, CORPUS, PCAPS, ROOT, STATES, corpus_or_skip
 
 # RFC 9293 Figure 5 (passive and active open, close, simultaneous close).
 EDGES = {("CLOSED", "LISTEN"), ("CLOSED", "SYN_SENT"), ("LISTEN", "SYN_RECV"), ("LISTEN", "SYN_SENT"),
@@ -85,8 +83,7 @@ def state_changes(rows):
 
 @pytest.fixture(scope="module")
 def corpus_runs(tshark, tmp_path_factory):
-    if not CORPUS.is_dir():
-        pytest.skip(f"{CORPUS} not present: only pcaps/ is checked")
+    corpus_or_skip()
     no_plugin = tmp_path_factory.mktemp("no-plugins")
     os.chmod(no_plugin, 0o755)
 
@@ -170,9 +167,8 @@ def test_sample_covers_every_outcome_three_times():
 def test_sample_connection_as_read_by_hand(tshark, row, two_pass):
     """tests/expected/corpus_sample.tsv: outcome, closer, resetter and final states of connections read
     from their segments by hand."""
+    corpus_or_skip()
     path = CORPUS / row[0]
-    if not path.exists():
-        pytest.skip(f"{path} not present")
     out = tshark.run("-q", "-r", path, "-z", "tcpwave,conv", *(["-2"] if two_pass else [])).stdout
     lines = out.splitlines()
     header = next(l for l in lines if l.startswith("Stream |"))

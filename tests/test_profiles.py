@@ -26,9 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PCAPS, ROOT, STATES
+from conftest import CORPUS, PCAPS, ROOT, STATES, corpus_or_skip
 
-CORPUS = ROOT.parent / "shared" / "corpus"
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".bin")
 
 # Captures on which the fast profile gives another answer than full
@@ -242,8 +241,7 @@ def test_fast_same_answer_pcaps(tshark, home, profiles):
 def test_fast_same_answer_corpus(tshark, home, profiles):
     if os.environ.get("TCPWAVE_PRELOAD"):
         pytest.skip("an answer comparison, run in the plain suite; the sanitizer run covers the corpus in test_corpus.py")
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus {CORPUS} is absent: the fast profile is compared on pcaps/ only")
+    corpus_or_skip()
     differences, seen_full, seen_fast = compare(tshark, home, CORPUS)
     check_same_answer(differences, CORPUS)
     off = disabled(profiles)
