@@ -169,7 +169,7 @@ static gboolean tuple_equal_cb(gconstpointer a, gconstpointer b) { return memcmp
  * Returns the connection the segment belongs to.
  */
 static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const struct tw_segment *s,
-                                        const struct tuple *t, guint16 *events)
+                                        const struct tuple *t, guint16 *events, guint32 *previous)
 {
     gpointer old_value = NULL;
 
@@ -191,6 +191,7 @@ static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const
             case TW_SUCC_TIME_WAIT: *events |= TW_EV_TIME_WAIT_REUSE; break;
             case TW_SUCC_NEW: break;
             }
+            *previous = old_id + 1; /* a new connection on this 4-tuple (issue 12: port reuse) */
         }
     }
     /* The key lives in the tuple table, whose elements never move. */
@@ -377,10 +378,11 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
 
     struct tw_segment s = p->s;
     guint16 events = 0;
+    guint32 previous = 0;
     s.end_order = order;
     rec->tcp_flags = s.flags;
     if (!(c->flags & TW_CONN_STARTED))
-        c = place_new_stream(rec->stream, c, &s, &t, &events);
+        c = place_new_stream(rec->stream, c, &s, &t, &events, &previous);
     tw_conn_step(c, &s, &rec->v);
     rec->v.events |= events;
     rec->from_server = tw_conn_end_of(c, order) == TW_S;
@@ -391,6 +393,8 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
                                       .payload_truncated = p->payload_cut};
         tw_zeek_step(z, &s, order == c->first_order, &extra);
     }
+    /* issue 12: per-host occupancy, from this first-pass verdict */
+    tcpwave_hosts_analyse(&p->src, &p->dst, &s, rec, conn_id(rec->stream), previous);
 }
 
 /* Analyse the pending layers; `in_frame`: called for the frame they belong
@@ -691,6 +695,7 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         if (!rec->more)
             break;
     }
+    tcpwave_hosts_render(tvb, pinfo, tree); /* issue 12 */
     return 0;
 }
 
@@ -723,6 +728,7 @@ static void tcpwave_cleanup(void)
 {
     report_memory();
     tcpwave_stat_cleanup();
+    tcpwave_hosts_cleanup(); /* issue 12 */
     tw_table_clear(&conns);
     tw_table_clear(&records);
     tw_table_clear(&frame_index);

@@ -659,4 +659,5 @@ void tcpwave_stat_register(void)
     register_stat_tap_table_ui(&outcome_ui);
     register_stat_tap_table_ui(&conv_ui);
     register_stat_tap_ui(&ladder_ui, NULL);
+    tcpwave_hosts_register();
 }

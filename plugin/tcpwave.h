@@ -47,6 +47,21 @@ size_t tcpwave_stat_bytes(void);
 /* Free what the statistics hold per connection (the capture file closes). */
 void tcpwave_stat_cleanup(void);
 
+/* Per-host occupancy (plugin/tcpwave-hosts.c).  The protocol glue feeds it
+ * each analysed segment on the first pass, with the first-pass verdict and
+ * the previous connection on the same 4-tuple + 1 (0: none), and asks it to
+ * render the fields of the frames whose counts changed. */
+struct _address;
+struct tvbuff;
+struct _packet_info;
+struct _proto_node;
+void tcpwave_hosts_register(void);
+void tcpwave_hosts_analyse(const struct _address *src, const struct _address *dst, const struct tw_segment *s,
+                           const struct tcpwave_rec *rec, uint32_t conn, uint32_t previous);
+void tcpwave_hosts_render(struct tvbuff *tvb, struct _packet_info *pinfo, struct _proto_node *tree);
+size_t tcpwave_hosts_bytes(void);
+void tcpwave_hosts_cleanup(void);
+
 void proto_register_tcpwave(void);
 void proto_reg_handoff_tcpwave(void);
 
