@@ -67,6 +67,7 @@ static expert_field ei_icmp_quoted = EI_INIT;
 static expert_field ei_truncated = EI_INIT;
 static expert_field ei_inferred = EI_INIT;
 static expert_field ei_ignored = EI_INIT;
+static expert_field ei_sampled = EI_INIT;
 static expert_field ei_ack_ahead = EI_INIT;
 
 static tw_pref_bool pref_info_column = FALSE;
@@ -441,7 +442,9 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
     p->s.time_ns = time_ns(&pinfo->abs_ts);
     p->s.sport = tvb_get_ntohs(tvb, 0);
     p->s.dport = tvb_get_ntohs(tvb, 2);
-    if (pinfo->flags.in_error_pkt) {
+    if (proto_is_frame_protocol(pinfo->layers, "sflow")) {
+        p->kind = TCPWAVE_REC_SAMPLED; /* sFlow marks its samples as error packets too */
+    } else if (pinfo->flags.in_error_pkt) {
         p->kind = TCPWAVE_REC_QUOTED;
     } else if (hlen < TCP_MIN_HEADER || reported < hlen || pinfo->fragmented) {
         /* TCP's "bogus header length" and "short segment"; or the first
@@ -657,8 +660,12 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     const struct tw_zeek *zeek = c && rec->kind == TCPWAVE_REC_SEGMENT ? tw_table_get(&zeeks, conn_id(rec->stream)) : NULL;
     if (tree)
         ti = add_tree(tvb, pinfo, tree, rec, &v, c ? &sum : NULL, zeek, step);
-    if (rec->kind == TCPWAVE_REC_QUOTED || rec->kind == TCPWAVE_REC_TRUNCATED)
-        expert_add_info(pinfo, ti, rec->kind == TCPWAVE_REC_QUOTED ? &ei_icmp_quoted : &ei_truncated);
+    if (rec->kind == TCPWAVE_REC_QUOTED)
+        expert_add_info(pinfo, ti, &ei_icmp_quoted);
+    else if (rec->kind == TCPWAVE_REC_SAMPLED)
+        expert_add_info(pinfo, ti, &ei_sampled);
+    else if (rec->kind == TCPWAVE_REC_TRUNCATED)
+        expert_add_info(pinfo, ti, &ei_truncated);
     if (rec->kind != TCPWAVE_REC_SEGMENT || !c)
         return;
     if (v.events)
@@ -860,6 +867,9 @@ void proto_register_tcpwave(void)
         {&ei_truncated, {"tcpwave.expert.truncated", PI_UNDECODED, PI_NOTE,
                          "TCP segment not analysed: its header is bogus or longer than the segment, or it is an "
                          "IP fragment not reassembled", EXPFILL}},
+        {&ei_sampled, {"tcpwave.expert.sampled", PI_SEQUENCE, PI_CHAT,
+                       "TCP header sampled by sFlow: a copy from another link, not a segment of this path; states "
+                       "unchanged", EXPFILL}},
         {&ei_ignored, {"tcpwave.expert.ignored", PI_SEQUENCE, PI_NOTE,
                        "Segment dropped by its receiver, as TCP requires", EXPFILL}},
         {&ei_ack_ahead, {"tcpwave.expert.ack_ahead", PI_SEQUENCE, PI_NOTE,

@@ -14,7 +14,8 @@ enum tcpwave_rec_kind {
     TCPWAVE_REC_QUOTED,      /* a header quoted in an ICMP error: not a segment */
     TCPWAVE_REC_TRUNCATED,   /* header Wireshark cannot parse (bogus length, short segment): not analysed */
     TCPWAVE_REC_NO_MEMORY,   /* the connection table could not grow: not analysed */
-    TCPWAVE_REC_PENDING      /* seen by the hook, but TCP gave it no stream: nothing shown */
+    TCPWAVE_REC_PENDING,     /* seen by the hook, but TCP gave it no stream: nothing shown */
+    TCPWAVE_REC_SAMPLED      /* a header sampled by sFlow from another link: not a segment of this path */
 };
 
 /* One per TCP layer per frame: 16 bytes. */
