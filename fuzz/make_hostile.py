@@ -9,17 +9,18 @@
 
 Each capture's story and what tcpwave must do with it are in
 pcaps/hostile/README.md; tests/test_hostile.py checks it.  Frames are built
-with fuzz/pcapkit.py (struct only: correct IPv4/IPv6/TCP/ICMP checksums);
+with tools/pcapkit.py (struct only: correct IPv4/IPv6/TCP/ICMP checksums);
 every address, port, ISN, IP id and timestamp is fixed, and random choices
 come from random.Random with a fixed seed, so reruns write identical files.
 """
 import argparse
+import io
 import os
 import random
 import struct
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import pcapkit as pk  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -224,11 +225,11 @@ def whole_frames():
 
 def whole_file_bytes():
     """A complete connection as the bytes of a classic pcap file."""
-    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    for f, t, _ in whole_frames():
-        secs, ns = divmod(t, 10**9)
-        out += struct.pack("<IIII", secs, ns // 1000, len(f), len(f)) + f
-    return bytes(out)
+    out = io.BytesIO()
+    with pk.PcapWriter(out) as w:
+        for f, t, _ in whole_frames():
+            w.write(f, t)
+    return out.getvalue()
 
 
 def capture_files(out):

@@ -135,7 +135,8 @@ def write_schedule(path, n, interval):
     """n connections from distinct client ports to 10.9.0.2:80; the server
     closes each (three-way close) at i * interval + 10 ms and so holds
     TIME_WAIT from i * interval + 11 ms."""
-    from scapy.all import IP, TCP, Ether, wrpcap  # noqa: import here: only this test needs scapy
+    from scapy.all import IP, TCP, Ether  # noqa: import here: only this test needs scapy
+    import pcapkit  # tools/: the one capture-file writer
 
     pkts = []
     for i in range(n):
@@ -156,7 +157,9 @@ def write_schedule(path, n, interval):
         seg(0.010, False, "FA", s + 1, c + 1)
         seg(0.011, True, "FA", c + 1, s + 2)
         seg(0.012, False, "A", s + 2, c + 2)
-    wrpcap(str(path), pkts)
+    with pcapkit.PcapWriter(str(path)) as w:
+        for p in pkts:
+            w.write(bytes(p), pcapkit.usec_ns(float(p.time)))
 
 
 @pytest.fixture(scope="module")

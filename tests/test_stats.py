@@ -5,7 +5,6 @@ each capture was made.  Small captures for the edge cases (empty, no TCP,
 mid-stream only) are cut from the fixtures with editcap or written inline."""
 import collections
 import os
-import struct
 import subprocess
 import tempfile
 from pathlib import Path
@@ -112,11 +111,12 @@ def test_invalid_filter_is_a_clear_error(tshark):
 
 
 def write_pcap(path, frames=()):
-    """A classic pcap (Ethernet) holding the given raw frames."""
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    """A classic pcap (Ethernet) holding the given raw frames, one second apart."""
+    import pcapkit  # tools/: the one capture-file writer
+
+    with pcapkit.PcapWriter(str(path)) as w:
         for i, frame in enumerate(frames):
-            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(frame), len(frame)) + frame)
+            w.write(frame, (1700000000 + i) * 1_000_000_000)
     os.chmod(path, 0o644)
 
 

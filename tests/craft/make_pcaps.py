@@ -30,7 +30,9 @@ from scapy.layers.inet import ICMP, IP, TCP
 from scapy.layers.inet6 import ICMPv6DestUnreach, IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
-from scapy.utils import PcapWriter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import pcapkit  # noqa: E402  the one capture-file writer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -62,12 +64,10 @@ def usec_between(first, later):
 
 
 def write_pcap(path, frames):
-    """frames: list of (bytes, (sec, usec)). Classic pcap, little endian."""
-    writer = PcapWriter(path, linktype=1, endianness="<", snaplen=65535, sync=False)
-    writer.write_header(None)
-    for raw, (sec, usec) in frames:
-        writer.write_packet(raw, sec=sec, usec=usec)
-    writer.close()
+    """frames: list of (bytes, (sec, usec)). Classic pcap, little endian, microseconds."""
+    with pcapkit.PcapWriter(path) as writer:
+        for raw, (sec, usec) in frames:
+            writer.write(raw, sec * 1_000_000_000 + usec * 1000)
 
 
 # --------------------------------------------------------------------------

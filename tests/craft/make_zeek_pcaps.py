@@ -20,11 +20,14 @@ server 5000.  Windows 64240 unless a case sets 0.
 
 import argparse
 import os
+import sys
 
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
-from scapy.utils import PcapWriter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import pcapkit  # noqa: E402  the one capture-file writer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLIENT, SERVER = "10.0.0.1", "10.0.0.2"
@@ -66,11 +69,9 @@ class Conn:
         self.c("A", C_ISN + 1, S_ISN + 1)
 
     def write(self, path):
-        w = PcapWriter(path, linktype=1, sync=True)
-        for i, p in enumerate(self.pkts):
-            p.time = T0 + i * 0.01
-            w.write(p)
-        w.close()
+        with pcapkit.PcapWriter(path) as w:
+            for i, p in enumerate(self.pkts):
+                w.write(bytes(p), pcapkit.usec_ns(T0 + i * 0.01))
 
 
 def cases():

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Minimal, fast packet and capture-file writer for tcpwave's hostile captures.
+"""The one capture-file writer of tcpwave's tooling (crafted, class, Zeek, hostile and test-time
+captures), and a minimal, fast packet builder for the hostile captures.
 
 Builds Ethernet / IPv4 / IPv6 / TCP / ICMP frames with correct checksums using
 only struct, so that floods of a million segments take seconds rather than the
@@ -124,7 +125,9 @@ class PcapWriter:
     snaplen cuts every frame (its original length is kept)."""
 
     def __init__(self, path, nsec=False, snaplen=65535, linktype=1):
-        self.f = open(path, "wb")
+        """path: a file name, or a binary file object (left open by close())."""
+        self.own = not hasattr(path, "write")
+        self.f = open(path, "wb") if self.own else path
         self.nsec = nsec
         self.snaplen = snaplen
         magic = 0xA1B23C4D if nsec else 0xA1B2C3D4
@@ -140,7 +143,8 @@ class PcapWriter:
         self.f.write(frame[:cap])
 
     def close(self):
-        self.f.close()
+        if self.own:
+            self.f.close()
 
     def __enter__(self):
         return self
@@ -166,3 +170,10 @@ def pcapng_bytes(frames, tsresol=9):
         body = struct.pack("<IIIII", 0, (units >> 32) & 0xFFFFFFFF, units & 0xFFFFFFFF, len(frame), len(frame))
         out += _pcapng_block(6, body + frame)
     return out
+
+
+def usec_ns(seconds):
+    """A float time (scapy's packet.time) as integer nanoseconds, rounded to the microsecond as a
+    microsecond pcap stores it."""
+    whole = int(seconds)
+    return whole * 1_000_000_000 + int(round((seconds - whole) * 1_000_000)) * 1000
