@@ -294,7 +294,7 @@ def test_install_paths(tshark, profiles):
             os.chmod(root, 0o777 if Path(root) == home else 0o755)
         as_nobody = (f"setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/bin:/bin HOME='{home}' "
                      f"WIRESHARK_PLUGIN_DIR='{tshark.plugin_dir}' WIRESHARK_EXTCAP_DIR='{home}' TZ=UTC {tshark.exe}")
-        seed = PCAPS / "seed" / "seed-three-way.pcap"
+        seed = tshark._arg(PCAPS / "seed" / "seed-three-way.pcap")  # a copy nobody can read (clones in /root)
         cmd = (f"mount --bind '{staged}' '{gdir}' && {as_nobody} -C tcpwave -2 -r '{seed}' && echo --- && "
                f"{as_nobody} -C tcpwave-fast -2 -r '{seed}' -T fields -e tcpwave.state.client -e tcpwave.state.server")
         p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", cmd], capture_output=True,
