@@ -901,11 +901,13 @@ void proto_register_tcpwave(void)
     register_cleanup_routine(tcpwave_cleanup);
     tcpwave_tap = register_tap("tcpwave");
     tcpwave_stat_register();
+    tcpwave_gui_register(proto_tcpwave);
 }
 
 void proto_reg_handoff_tcpwave(void)
 {
     register_postdissector(create_dissector_handle(dissect_tcpwave, proto_tcpwave));
+    tcpwave_gui_handoff();
     tcpwave_protocol = find_protocol_by_id(proto_tcpwave);
     tcp_handle = find_dissector("tcp");
     if (!tcp_handle || proto_tcp_hook <= 0) {

@@ -26,6 +26,7 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
+#include "tcpwave-ladder.h"
 #include "tcpwave.h"
 #include "tw_compat.h"
 #include "tw_table.h"
@@ -303,14 +304,6 @@ static gboolean conv_owned(guint col)
     return col == CV_CLIENT || col == CV_SERVER || col == CV_RTT_MS || col == CV_CLOSE_MS || col == CV_ZEEK_HISTORY;
 }
 
-static char *endpoint_str(const address *addr, guint32 port)
-{
-    char *a = address_to_str(NULL, addr);
-    char *s = addr->type == AT_IPv6 ? g_strdup_printf("[%s]:%u", a, port) : g_strdup_printf("%s:%u", a, port);
-    wmem_free(NULL, a);
-    return s;
-}
-
 static const char *final_ack_text(const struct tw_summary *sum)
 {
     if (sum->close_type == TW_CLOSE_NONE || sum->close_type == TW_CLOSE_RESET)
@@ -331,8 +324,8 @@ static void conv_update(struct selection *sel, packet_info *pinfo, const struct 
         stat_tap_table_item_type items[CV_COUNT] = {0};
         guint row = t->num_elements;
         gboolean src_is_server = info->rec.from_server;
-        char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
-        char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
+        char *src = tw_endpoint_str(&pinfo->net_src, pinfo->srcport);
+        char *dst = tw_endpoint_str(&pinfo->net_dst, pinfo->destport);
 
         for (int col = 0; col < CV_COUNT; col++) {
             items[col].type = conv_fields[col].type;
@@ -416,187 +409,32 @@ static void conv_init(stat_tap_table_ui *ui)
 
 /* ---- tcpwave,ladder: the textbook figure, one per connection ---- */
 
-struct ladder_line {
-    guint32 frame;
-    nstime_t time;
-    guint32 skipped;     /* data/ACK segments summarised before this line */
-    guint32 skipped_rtx; /* of which retransmissions */
-    struct tcpwave_rec rec;
-};
-
-struct ladder_conn {
-    char *client, *server;
-    struct tw_summary summary; /* as of its latest segment */
-    GArray *lines; /* struct ladder_line */
-    guint32 skipped, skipped_rtx;
-};
-
-struct ladder {
-    char *filter;
-    struct tw_table conns; /* struct ladder_conn, by tcp.stream */
-};
-
-/* Roles that get a line of their own; the rest are summarised. */
-static gboolean ladder_worth_a_line(const struct tcpwave_rec *rec)
-{
-    switch (rec->v.role) {
-    case TW_ROLE_DATA:
-    case TW_ROLE_ACK:
-    case TW_ROLE_KEEPALIVE: return FALSE;
-    case TW_ROLE_RETRANS: return tw_step_kind(rec->v.step) != TW_STEP_NONE || (rec->tcp_flags & TW_TH_RST);
-    default: return TRUE;
-    }
-}
-
-static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
-                                       const void *data, tap_flags_t flags _U_)
-{
-    struct ladder *ladder = tapdata;
-    const struct tcpwave_rec *rec = &((const struct tcpwave_tap_info *)data)->rec;
-    const struct tcpwave_tap_info *info = data;
-    struct ladder_conn *lc = tw_table_at(&ladder->conns, info->conn);
-
-    if (!lc)
-        return TAP_PACKET_FAILED;
-    lc->summary = info->summary;
-    if (!lc->lines) {
-        char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
-        char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
-        lc->client = rec->from_server ? dst : src;
-        lc->server = rec->from_server ? src : dst;
-        lc->lines = g_array_new(FALSE, FALSE, sizeof(struct ladder_line));
-    }
-    if (!ladder_worth_a_line(rec)) {
-        lc->skipped++;
-        lc->skipped_rtx += rec->v.role == TW_ROLE_RETRANS;
-        return TAP_PACKET_DONT_REDRAW;
-    }
-    struct ladder_line line = {
-        .frame = pinfo->num,
-        .time = pinfo->abs_ts,
-        .skipped = lc->skipped,
-        .skipped_rtx = lc->skipped_rtx,
-        .rec = *rec,
-    };
-    g_array_append_val(lc->lines, line);
-    lc->skipped = lc->skipped_rtx = 0;
-    return TAP_PACKET_REDRAW;
-}
-
-static void flags_str(char *buf, size_t size, guint8 flags)
-{
-    static const struct {
-        guint8 bit;
-        const char *name;
-    } names[] = {{0x02, "SYN"}, {0x01, "FIN"}, {0x04, "RST"}, {0x08, "PSH"},
-                 {0x10, "ACK"}, {0x20, "URG"}, {0x40, "ECE"}, {0x80, "CWR"}};
-    buf[0] = '\0';
-    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (!(flags & names[i].bit))
-            continue;
-        if (buf[0])
-            g_strlcat(buf, ",", size);
-        g_strlcat(buf, names[i].name, size);
-    }
-    if (!buf[0])
-        g_strlcpy(buf, "none", size);
-}
-
-#define ARROW_WIDTH 34
-
-/* "--- SYN,ACK ----------->" or "<----------- SYN,ACK ---" */
-static void arrow(char *buf, size_t size, const char *label, gboolean to_server)
-{
-    size_t len = strlen(label), fill = len + 7 < ARROW_WIDTH ? ARROW_WIDTH - len - 7 : 0;
-    if (to_server)
-        snprintf(buf, size, "--- %s %.*s>", label, (int)fill + 1,
-                 "--------------------------------------------------");
-    else
-        snprintf(buf, size, "<%.*s %s ---", (int)fill + 1,
-                 "--------------------------------------------------", label);
-}
-
-static void print_skipped(guint32 skipped, guint32 rtx)
-{
-    if (!skipped)
-        return;
-    printf("%22s %-12s   ... %u data/ACK segment%s", "", "", skipped, skipped == 1 ? "" : "s");
-    if (rtx)
-        printf(" (%u retransmission%s)", rtx, rtx == 1 ? "" : "s");
-    printf(" ...\n");
-}
-
 static void ladder_draw(void *tapdata)
 {
-    struct ladder *ladder = tapdata;
-
-    printf("\n===================================================================================================\n");
-    printf("TCP connection ladder (tcpwave)\nFilter: %s\n", ladder->filter ? ladder->filter : "");
-    for (size_t stream = 0; stream < ladder->conns.count; stream++) {
-        const struct ladder_conn *lc = tw_table_get(&ladder->conns, stream);
-        if (!lc || !lc->lines)
-            continue;
-        const struct tw_summary *sum = &lc->summary;
-        printf("\nStream %zu: client %s  <->  server %s  [%s]%s\n", stream, lc->client, lc->server,
-               tw_outcome_name(sum->outcome), sum->midstream ? "  (sides guessed: capture started mid-connection)" : "");
-        printf("%7s %14s %-12s   %-*s   %-12s %s\n", "frame", "time (s)", "client", ARROW_WIDTH, "", "server",
-               "step");
-        nstime_t t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time : (nstime_t){0, 0};
-        for (guint i = 0; i < lc->lines->len; i++) {
-            const struct ladder_line *l = &g_array_index(lc->lines, struct ladder_line, i);
-            const struct tw_verdict *v = &l->rec.v;
-            char flags[48], label[80], line[160], step[24] = "";
-
-            print_skipped(l->skipped, l->skipped_rtx);
-            flags_str(flags, sizeof flags, l->rec.tcp_flags);
-            if (v->role == TW_ROLE_RETRANS || v->role == TW_ROLE_OTHER)
-                snprintf(label, sizeof label, "%s (%s)", flags, v->role == TW_ROLE_RETRANS ? "again" : "unexpected");
-            else
-                g_strlcpy(label, flags, sizeof label);
-            arrow(line, sizeof line, label, !l->rec.from_server);
-            tw_step_text(v->step, sum->close_total, step, sizeof step);
-            nstime_t rel;
-            nstime_delta(&rel, &l->time, &t0);
-            printf("%7u %14.6f %-12s   %-*s   %-12s %s%s%s\n", l->frame, nstime_to_sec(&rel), tw_state_name(v->next[TW_C]),
-                   ARROW_WIDTH, line, tw_state_name(v->next[TW_S]), step, step[0] ? "  " : "",
-                   tw_role_name(v->role));
-        }
-        print_skipped(lc->skipped, lc->skipped_rtx);
-    }
-    printf("===================================================================================================\n");
+    GString *text = g_string_new(NULL);
+    tw_ladder_render(tapdata, text);
+    fputs(text->str, stdout);
+    g_string_free(text, TRUE);
 }
 
 static void ladder_finish(void *tapdata)
 {
-    struct ladder *ladder = tapdata;
-    for (size_t i = 0; i < ladder->conns.count; i++) {
-        struct ladder_conn *lc = tw_table_get(&ladder->conns, i);
-        if (lc->lines)
-            g_array_free(lc->lines, TRUE);
-        g_free(lc->client);
-        g_free(lc->server);
-    }
-    tw_table_clear(&ladder->conns);
-    g_free(ladder->filter);
-    g_free(ladder);
+    tw_ladder_free(tapdata);
 }
 
 static gboolean ladder_start(const char *opt_arg, void *userdata _U_)
 {
     const char *prefix = "tcpwave,ladder";
-    struct ladder *ladder = g_new0(struct ladder, 1);
-    GString *err;
+    const char *filter = NULL;
 
-    ladder->conns = (struct tw_table)TW_TABLE_INIT(struct ladder_conn);
     if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
-        ladder->filter = g_strdup(opt_arg + strlen(prefix) + 1);
-    err = register_tap_listener("tcpwave", ladder, ladder->filter, TL_REQUIRES_NOTHING, NULL, ladder_packet,
-                                ladder_draw, ladder_finish);
+        filter = opt_arg + strlen(prefix) + 1;
+    struct tw_ladder *ladder = tw_ladder_new(filter);
+    GString *err = tw_ladder_listen(ladder, ladder_draw, ladder_finish);
     if (err) {
         fprintf(stderr, "tshark: Couldn't register tcpwave,ladder tap: %s\n", err->str);
         g_string_free(err, TRUE);
-        g_free(ladder->filter);
-        g_free(ladder);
+        tw_ladder_free(ladder);
         return FALSE;
     }
     return TRUE;
