@@ -90,8 +90,9 @@ def corpus_runs(tshark, tmp_path_factory):
     def one(p):
         two = tshark.run("-r", p, "-2", "-Y", "tcpwave", "-T", "fields", "-E", "occurrence=a", "-E",
                          "aggregator=,", *sum((["-e", f] for f in FIELDS), []),
-                         "-z", "tcpwave,stat", "-z", "tcpwave,conv", check=False)
-        one = tshark.run("-q", "-r", p, "-z", "tcpwave,stat", "-z", "tcpwave,conv", check=False)
+                         "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,phases", check=False)
+        one = tshark.run("-q", "-r", p, "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,phases",
+                         check=False)
         bare = tshark.run("-q", "-r", p, check=False, plugin_dir=str(no_plugin))
         return p, two, one, bare
 
@@ -99,7 +100,7 @@ def corpus_runs(tshark, tmp_path_factory):
 
 
 def tables(out):
-    """The text of the two tables, from their first header line on."""
+    """The text of the three tables, from their first header line on."""
     lines = out.splitlines()
     start = next((i for i, l in enumerate(lines) if l.startswith("Outcome |")), len(lines))
     return "\n".join(lines[start:])
