@@ -117,7 +117,10 @@ def test_info_column_compact(tshark, two_pass):
     rows = tshark.fields(PCAPS / "seed" / "seed-three-way.pcap", ["_ws.col.Info"], "-o", "tcpwave.info_column:TRUE",
                          two_pass=two_pass)
     got = [r[0][r[0].rindex(" ["):].strip() for r in rows]
-    assert got == SEED_THREE_WAY_INFO
+    want = list(SEED_THREE_WAY_INFO)
+    if not two_pass:  # at the first FIN, one pass cannot know yet that the close takes three steps
+        want[3] = want[3].replace("close 1/3", "close 1/?")
+    assert got == want
     for text in got:  # the step and the role repeat no word (both states may be the same)
         words = re.findall(r"[A-Za-z_]+", text.split("|")[0])
         assert len(words) == len(set(words)), text
