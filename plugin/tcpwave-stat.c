@@ -139,12 +139,12 @@ enum { OC_OUTCOME, OC_CONNECTIONS, OC_SHARE, OC_BY_CLIENT, OC_BY_SERVER, OC_MEAN
 
 static stat_tap_table_item outcome_fields[OC_COUNT] = {
     [OC_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-20s"},
-    [OC_CONNECTIONS] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Connections", "%11u"},
+    [OC_CONNECTIONS] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Count", "%5u"},
     [OC_SHARE] = {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "%", "%5.1f"},
     [OC_BY_CLIENT] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By client", "%9u"},
     [OC_BY_SERVER] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By server", "%9u"},
-    [OC_MEAN_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Mean close (ms)", "%15s"},
-    [OC_MAX_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Max close (ms)", "%14s"},
+    [OC_MEAN_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Mean ms", "%9s"},
+    [OC_MAX_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Max ms", "%9s"},
 };
 
 static struct {
@@ -331,7 +331,7 @@ enum { PH_STREAM, PH_HANDSHAKE, PH_RTT_MS, PH_INITIATOR, PH_RESET_BY, PH_FINAL_A
 static stat_tap_table_item phase_fields[PH_COUNT] = {
     [PH_STREAM] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%6u"},
     [PH_HANDSHAKE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Handshake", "%-10s"},
-    [PH_RTT_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Handshake (ms)", "%14s"},
+    [PH_RTT_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "HS (ms)", "%9s"},
     [PH_INITIATOR] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed by", "%-9s"},
     [PH_RESET_BY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reset by", "%-8s"},
     [PH_FINAL_ACK] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Final ACK", "%-12s"},

@@ -77,10 +77,10 @@ def test_conv_addresses_and_final_states_seed(tshark):
     assert row == {"Client": "127.0.0.1:25541", "Server": "127.0.0.1:12456", "Outcome": "Three-way close",
                    "Client state": "CLOSED", "Server state": "TIME_WAIT", "Handshake": "complete",
                    "Closed by": "server", "Reset by": "-", "Final ACK": "seen",
-                   "Handshake (ms)": row["Handshake (ms)"], "Close (ms)": row["Close (ms)"]}
+                   "HS (ms)": row["HS (ms)"], "Close (ms)": row["Close (ms)"]}
     # Seed listing 2's times: SYN 13:15:40.439590 to ACK 13:15:40.439616; first
     # FIN 13:15:57.601816 to the last ACK 13:15:57.602425.
-    assert float(row["Handshake (ms)"]) == pytest.approx(0.026, abs=0.001)
+    assert float(row["HS (ms)"]) == pytest.approx(0.026, abs=0.001)
     assert float(row["Close (ms)"]) == pytest.approx(0.609, abs=0.001)
 
 
