@@ -630,6 +630,20 @@ static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     return ti;
 }
 
+/* The Info column: " [handshake 3/3: ACK | client ESTABLISHED, server
+ * ESTABLISHED]".  The step says "handshake" already: a handshake role is
+ * named without it. */
+static void append_info(packet_info *pinfo, const struct tw_verdict *v, const char *step)
+{
+    const char *role = tw_role_name(v->role);
+    const char *prefix = "handshake ";
+
+    if (tw_step_kind(v->step) == TW_STEP_HANDSHAKE && g_str_has_prefix(role, prefix))
+        role += strlen(prefix);
+    col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s | client %s, server %s]", step, step[0] ? ": " : "", role,
+                    tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
+}
+
 /* Everything shown for one record, on every pass.  A frame dissected again
  * (tshark -2's second pass, the GUI) shows what the whole capture proves
  * (tw_conn_view()); the first pass shows what was known then.  With no tree
@@ -671,8 +685,7 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     if (v.events)
         add_expert(pinfo, ti, &sum, &v);
     if (pref_info_column)
-        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s client=%s server=%s]", tw_role_name(v.role),
-                        step[0] ? " " : "", step, tw_state_name(v.next[TW_C]), tw_state_name(v.next[TW_S]));
+        append_info(pinfo, &v, step);
     if (tapped) {
         struct tcpwave_tap_info *info = wmem_new(pinfo->pool, struct tcpwave_tap_info);
         info->rec = *rec;
@@ -815,21 +828,21 @@ void proto_register_tcpwave(void)
         {&hf_close_duration, {"Close duration", "tcpwave.close.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
                               "From the first FIN to the final ACK", HFILL}},
         {&hf_link[TW_LINK_SYN], {"SYN in frame", "tcpwave.handshake.syn_frame", FT_FRAMENUM, BASE_NONE,
-                                 FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL}},
+                                 FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "The client's SYN that opened this connection", HFILL}},
         {&hf_link[TW_LINK_SYNACK], {"SYN-ACK in frame", "tcpwave.handshake.synack_frame", FT_FRAMENUM, BASE_NONE,
-                                    FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, NULL, HFILL}},
+                                    FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "The server's SYN-ACK answering the SYN", HFILL}},
         {&hf_link[TW_LINK_HS_ACK], {"Handshake ACK in frame", "tcpwave.handshake.ack_frame", FT_FRAMENUM,
-                                    BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL}},
+                                    BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, "The client's ACK that completed the three-way handshake", HFILL}},
         {&hf_link[TW_LINK_FIN1], {"First FIN in frame", "tcpwave.close.fin1_frame", FT_FRAMENUM, BASE_NONE,
-                                  FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL}},
+                                  FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "The first FIN of the close (its sender is tcpwave.close.initiator)", HFILL}},
         {&hf_link[TW_LINK_FIN1_ACK], {"ACK of first FIN in frame", "tcpwave.close.fin1_ack_frame", FT_FRAMENUM,
-                                      BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL}},
+                                      BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, "The peer's ACK of the first FIN (in a three-way close, the FIN+ACK itself)", HFILL}},
         {&hf_link[TW_LINK_FIN2], {"Second FIN in frame", "tcpwave.close.fin2_frame", FT_FRAMENUM, BASE_NONE,
-                                  FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, NULL, HFILL}},
+                                  FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "The peer's FIN, the second of the close", HFILL}},
         {&hf_link[TW_LINK_FINAL_ACK], {"Final ACK in frame", "tcpwave.close.final_ack_frame", FT_FRAMENUM,
-                                       BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL}},
+                                       BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, "The ACK of the second FIN, the close's last segment", HFILL}},
         {&hf_link[TW_LINK_RST], {"RST in frame", "tcpwave.close.rst_frame", FT_FRAMENUM, BASE_NONE,
-                                 FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0, NULL, HFILL}},
+                                 FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0, "The RST that ended the connection (its sender is tcpwave.close.reset_by)", HFILL}},
     };
     static gint *ett[] = {&ett_tcpwave};
     static ei_register_info ei[] = {
@@ -882,7 +895,7 @@ void proto_register_tcpwave(void)
     module_t *module;
     expert_module_t *expert;
 
-    proto_tcpwave = proto_register_protocol("TCP connection lifecycle (tcpwave)", "tcpwave", "tcpwave");
+    proto_tcpwave = proto_register_protocol("TCP connection lifecycle", "tcpwave", "tcpwave");
     proto_register_field_array(proto_tcpwave, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_tcpwave);
@@ -901,11 +914,13 @@ void proto_register_tcpwave(void)
     register_cleanup_routine(tcpwave_cleanup);
     tcpwave_tap = register_tap("tcpwave");
     tcpwave_stat_register();
+    tcpwave_gui_register(proto_tcpwave);
 }
 
 void proto_reg_handoff_tcpwave(void)
 {
     register_postdissector(create_dissector_handle(dissect_tcpwave, proto_tcpwave));
+    tcpwave_gui_handoff();
     tcpwave_protocol = find_protocol_by_id(proto_tcpwave);
     tcp_handle = find_dissector("tcp");
     if (!tcp_handle || proto_tcp_hook <= 0) {

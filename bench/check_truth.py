@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from twrun import Tshark  # noqa: E402
 
-CLOSE = {"1": "Three-way close (FIN+ACK merged)", "2": "Four-way close", "3": "Simultaneous close", "4": "Reset"}
+CLOSE = {"1": "Three-way close", "2": "Four-way close", "3": "Simultaneous close", "4": "Reset"}
 SIDE = {"1": "client", "2": "server"}
-OUTCOMES = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
+OUTCOMES = ["Three-way close", "Four-way close", "Simultaneous close", "Reset", "Refused",
             "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
 FIELDS = ["tcp.stream", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", "tcpwave.role", "tcpwave.close.type",
           "tcpwave.close.initiator", "tcpwave.midstream", "tcpwave.state.client", "tcpwave.state.server",

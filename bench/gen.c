@@ -15,7 +15,7 @@
  * Truth file (TSV, one header line):
  *   stream  outcome  initiator  client  server
  * outcome is one of the labels of tcpwave's statistics (tw_outcome_name()):
- *   Three-way close (FIN+ACK merged), Four-way close, Simultaneous close, Reset,
+ *   Three-way close, Four-way close, Simultaneous close, Reset,
  *   Refused, Half-closed at end, Open at end, Handshake incomplete,
  *   No handshake seen
  * initiator is client or server: the sender of the first FIN (three-way,
@@ -64,7 +64,7 @@ enum kind {
 };
 
 static const char *const kind_label[K_COUNT] = {
-    "Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close",
+    "Three-way close", "Four-way close", "Simultaneous close",
     "Reset", "Refused", "Half-closed at end", "Open at end",
     "Handshake incomplete", "No handshake seen",
 };

@@ -64,7 +64,7 @@ static const char *const close_type_names[TW_CLOSE_COUNT] = {
 };
 
 static const char *const outcome_names[TW_OUT_COUNT] = {
-    [TW_OUT_THREE_WAY] = "Three-way close (FIN+ACK merged)",
+    [TW_OUT_THREE_WAY] = "Three-way close",
     [TW_OUT_FOUR_WAY] = "Four-way close",
     [TW_OUT_SIMULTANEOUS] = "Simultaneous close",
     [TW_OUT_RESET] = "Reset",

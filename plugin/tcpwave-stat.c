@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpwave-stat.c - the statistics: how connections end.
  *
- *   tshark -q -z tcpwave,stat[,filter]    one row per outcome (also a GUI table)
- *   tshark -q -z tcpwave,conv[,filter]    one row per connection (also a GUI table)
- *   tshark -q -z tcpwave,ladder[,filter]  a text ladder diagram per connection
+ *   tshark -q -z tcpwave,stat[,filter]    TCP Connection Outcomes: one row per outcome
+ *   tshark -q -z tcpwave,conv[,filter]    TCP Connections: one row per connection, its ends and states
+ *   tshark -q -z tcpwave,phases[,filter]  TCP Connection Phases: one row per connection, its handshake and close
+ *   tshark -q -z tcpwave,ladder[,filter]  a text ladder diagram per connection (plugin/tcpwave-ladder.c)
  *
- * All three read the "tcpwave" tap, queued by packet-tcpwave.c on every pass
+ * The first three are also GUI tables under Statistics, with the same name.
+ * All read the "tcpwave" tap, queued by packet-tcpwave.c on every pass
  * from the records stored on the first pass, so single-pass tshark, tshark -2
  * and the GUI's retap count the same.
  *
@@ -26,6 +28,7 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
+#include "tcpwave-ladder.h"
 #include "tcpwave.h"
 #include "tw_compat.h"
 #include "tw_table.h"
@@ -45,7 +48,9 @@ struct entry {
     guint8 has_duration;
 };
 
-static struct selection outcome_sel, conv_sel;
+static struct selection outcome_sel;
+/* Every table's selection (filled at registration). */
+static struct selection *selections[3];
 
 /* The listener with no filter: re-files selected connections when a later
  * frame (which may not match the filter) changed them. */
@@ -53,13 +58,13 @@ static tap_packet_status follow_packet(void *tapdata _U_, packet_info *pinfo, ep
                                        const void *data, tap_flags_t flags _U_)
 {
     const struct tcpwave_tap_info *info = data;
-    struct selection *sels[2] = {&outcome_sel, &conv_sel};
     tap_packet_status status = TAP_PACKET_DONT_REDRAW;
 
-    for (int i = 0; i < 2; i++) {
-        const struct entry *e = sels[i]->active ? tw_table_get(&sels[i]->entries, info->conn) : NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(selections); i++) {
+        struct selection *sel = selections[i];
+        const struct entry *e = sel->active ? tw_table_get(&sel->entries, info->conn) : NULL;
         if (e && e->row) {
-            sels[i]->update(sels[i], pinfo, info);
+            sel->update(sel, pinfo, info);
             status = TAP_PACKET_REDRAW;
         }
     }
@@ -133,13 +138,13 @@ static const char *format_ms(char *buf, size_t size, gboolean known, double ms)
 enum { OC_OUTCOME, OC_CONNECTIONS, OC_SHARE, OC_BY_CLIENT, OC_BY_SERVER, OC_MEAN_MS, OC_MAX_MS, OC_COUNT };
 
 static stat_tap_table_item outcome_fields[OC_COUNT] = {
-    [OC_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-33s"},
-    [OC_CONNECTIONS] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Connections", "%11u"},
-    [OC_SHARE] = {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Share (%)", "%9.1f"},
-    [OC_BY_CLIENT] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Closed by client", "%16u"},
-    [OC_BY_SERVER] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Closed by server", "%16u"},
-    [OC_MEAN_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Mean close (ms)", "%15s"},
-    [OC_MAX_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Max close (ms)", "%14s"},
+    [OC_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-20s"},
+    [OC_CONNECTIONS] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Count", "%5u"},
+    [OC_SHARE] = {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "%", "%5.1f"},
+    [OC_BY_CLIENT] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By client", "%9u"},
+    [OC_BY_SERVER] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By server", "%9u"},
+    [OC_MEAN_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Mean ms", "%9s"},
+    [OC_MAX_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Max ms", "%9s"},
 };
 
 static struct {
@@ -231,7 +236,7 @@ static void outcome_reset(stat_tap_table *table)
 
 static void outcome_init(stat_tap_table_ui *ui)
 {
-    const char *title = "Connection outcomes";
+    const char *title = "TCP Connection Outcomes";
     stat_tap_table *table = stat_tap_find_table(ui, title);
 
     if (!table) {
@@ -261,21 +266,46 @@ static void outcome_free_item(stat_tap_table *table _U_, guint row _U_, guint co
         stop_following(&outcome_sel);
 }
 
-/* ---- tcpwave,conv: one row per connection ---- */
+/* ---- tcpwave,conv and tcpwave,phases: one row per connection ----
+ *
+ * Two tables, each narrow enough to read whole in the GUI's dialog: how
+ * each connection stands (conv), and how its handshake and close went
+ * (phases).  Both fill their cells from the same list of what a row can
+ * show. */
+
+enum conn_cell {
+    CELL_STREAM,
+    CELL_CLIENT,
+    CELL_SERVER,
+    CELL_HANDSHAKE,
+    CELL_OUTCOME,
+    CELL_INITIATOR,
+    CELL_RESET_BY,
+    CELL_FINAL_ACK,
+    CELL_CLIENT_STATE,
+    CELL_SERVER_STATE,
+    CELL_RTT_MS,
+    CELL_CLOSE_MS,
+    CELL_ZEEK_STATE,
+    CELL_ZEEK_HISTORY,
+    CELL_COUNT
+};
+
+struct conn_table {
+    struct selection sel; /* first: the update callback gets it */
+    const char *name;
+    guint ncols;
+    const stat_tap_table_item *fields;
+    const enum conn_cell *cells; /* [column]: what it shows */
+};
 
 enum {
     CV_STREAM,
     CV_CLIENT,
     CV_SERVER,
-    CV_HANDSHAKE,
     CV_OUTCOME,
-    CV_INITIATOR,
-    CV_RESET_BY,
-    CV_FINAL_ACK,
     CV_CLIENT_STATE,
     CV_SERVER_STATE,
-    CV_RTT_MS,
-    CV_CLOSE_MS,
     CV_ZEEK_STATE,
     CV_ZEEK_HISTORY,
     CV_COUNT
@@ -285,30 +315,42 @@ static stat_tap_table_item conv_fields[CV_COUNT] = {
     [CV_STREAM] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%6u"},
     [CV_CLIENT] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%-22s"},
     [CV_SERVER] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%-22s"},
-    [CV_HANDSHAKE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Handshake", "%-10s"},
-    [CV_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-33s"},
-    [CV_INITIATOR] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed by", "%-9s"},
-    [CV_RESET_BY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reset by", "%-8s"},
-    [CV_FINAL_ACK] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Final ACK", "%-12s"},
+    [CV_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-20s"},
     [CV_CLIENT_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client state", "%-12s"},
     [CV_SERVER_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server state", "%-12s"},
-    [CV_RTT_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Handshake (ms)", "%14s"},
-    [CV_CLOSE_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Close (ms)", "%10s"},
     [CV_ZEEK_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek state", "%-10s"},
     [CV_ZEEK_HISTORY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek history", "%-12s"},
 };
+static const enum conn_cell conv_cells[CV_COUNT] = {
+    CELL_STREAM, CELL_CLIENT, CELL_SERVER, CELL_OUTCOME, CELL_CLIENT_STATE, CELL_SERVER_STATE, CELL_ZEEK_STATE,
+    CELL_ZEEK_HISTORY,
+};
 
-static gboolean conv_owned(guint col)
-{
-    return col == CV_CLIENT || col == CV_SERVER || col == CV_RTT_MS || col == CV_CLOSE_MS || col == CV_ZEEK_HISTORY;
-}
+enum { PH_STREAM, PH_HANDSHAKE, PH_RTT_MS, PH_INITIATOR, PH_RESET_BY, PH_FINAL_ACK, PH_CLOSE_MS, PH_COUNT };
 
-static char *endpoint_str(const address *addr, guint32 port)
+static stat_tap_table_item phase_fields[PH_COUNT] = {
+    [PH_STREAM] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%6u"},
+    [PH_HANDSHAKE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Handshake", "%-10s"},
+    [PH_RTT_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "HS (ms)", "%9s"},
+    [PH_INITIATOR] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed by", "%-9s"},
+    [PH_RESET_BY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reset by", "%-8s"},
+    [PH_FINAL_ACK] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Final ACK", "%-12s"},
+    [PH_CLOSE_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Close (ms)", "%10s"},
+};
+static const enum conn_cell phase_cells[PH_COUNT] = {
+    CELL_STREAM, CELL_HANDSHAKE, CELL_RTT_MS, CELL_INITIATOR, CELL_RESET_BY, CELL_FINAL_ACK, CELL_CLOSE_MS,
+};
+
+static struct conn_table conv_table = {.name = "TCP Connections", .ncols = CV_COUNT, .fields = conv_fields,
+                                       .cells = conv_cells};
+static struct conn_table phase_table = {.name = "TCP Connection Phases", .ncols = PH_COUNT,
+                                        .fields = phase_fields, .cells = phase_cells};
+
+/* Cells holding a g_strdup'ed string. */
+static gboolean cell_owned(enum conn_cell cell)
 {
-    char *a = address_to_str(NULL, addr);
-    char *s = addr->type == AT_IPv6 ? g_strdup_printf("[%s]:%u", a, port) : g_strdup_printf("%s:%u", a, port);
-    wmem_free(NULL, a);
-    return s;
+    return cell == CELL_CLIENT || cell == CELL_SERVER || cell == CELL_RTT_MS || cell == CELL_CLOSE_MS ||
+           cell == CELL_ZEEK_HISTORY;
 }
 
 static const char *final_ack_text(const struct tw_summary *sum)
@@ -318,30 +360,35 @@ static const char *final_ack_text(const struct tw_summary *sum)
     return sum->final_ack_seen ? "seen" : "not captured";
 }
 
-static void conv_update(struct selection *sel, packet_info *pinfo, const struct tcpwave_tap_info *info)
+static void conn_update(struct selection *sel, packet_info *pinfo, const struct tcpwave_tap_info *info)
 {
+    struct conn_table *ct = (struct conn_table *)sel;
     const struct tw_summary *sum = &info->summary;
     struct entry *e = tw_table_at(&sel->entries, info->conn);
     stat_tap_table *t = sel->table;
-    char buf[32];
+    char rtt_buf[32], close_buf[32];
 
     if (!e)
         return;
     if (!e->row) {
-        stat_tap_table_item_type items[CV_COUNT] = {0};
+        stat_tap_table_item_type *items = g_new0(stat_tap_table_item_type, ct->ncols);
         guint row = t->num_elements;
         gboolean src_is_server = info->rec.from_server;
-        char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
-        char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
+        char *src = tw_endpoint_str(&pinfo->net_src, pinfo->srcport);
+        char *dst = tw_endpoint_str(&pinfo->net_dst, pinfo->destport);
 
-        for (int col = 0; col < CV_COUNT; col++) {
-            items[col].type = conv_fields[col].type;
-            items[col].value.string_value = conv_owned(col) ? g_strdup("-") : "-";
+        for (guint col = 0; col < ct->ncols; col++) {
+            enum conn_cell cell = ct->cells[col];
+            items[col].type = ct->fields[col].type;
+            if (cell == CELL_STREAM)
+                items[col].value.uint_value = info->conn;
+            else if (cell == CELL_CLIENT || cell == CELL_SERVER)
+                items[col].value.string_value = g_strdup((cell == CELL_SERVER) == src_is_server ? src : dst);
+            else
+                items[col].value.string_value = cell_owned(cell) ? g_strdup("-") : "-";
         }
-        items[CV_STREAM].value.uint_value = info->conn;
-        stat_tap_init_table_row(t, row, CV_COUNT, items);
-        set_string(t, row, CV_CLIENT, src_is_server ? dst : src, TRUE);
-        set_string(t, row, CV_SERVER, src_is_server ? src : dst, TRUE);
+        stat_tap_init_table_row(t, row, ct->ncols, items); /* copies the items (not the strings) */
+        g_free(items);
         g_free(src);
         g_free(dst);
         e->row = row + 1;
@@ -352,251 +399,131 @@ static void conv_update(struct selection *sel, packet_info *pinfo, const struct 
                         (guint32)sum->close_time << 19 | (guint32)sum->handshake_time << 21;
     guint row = e->row - 1;
     /* Zeek's columns change with segments that change nothing else. */
-    set_string(t, row, CV_ZEEK_STATE, info->zeek_state, FALSE);
-    set_string(t, row, CV_ZEEK_HISTORY, info->zeek_history, TRUE);
+    for (guint col = 0; col < ct->ncols; col++) {
+        if (ct->cells[col] == CELL_ZEEK_STATE)
+            set_string(t, row, col, info->zeek_state, FALSE);
+        else if (ct->cells[col] == CELL_ZEEK_HISTORY)
+            set_string(t, row, col, info->zeek_history, TRUE);
+    }
     if (signature == e->signature)
         return;
     e->signature = signature;
-    set_string(t, row, CV_HANDSHAKE, tw_handshake_name(sum->handshake), FALSE);
-    set_string(t, row, CV_OUTCOME, tw_outcome_name(sum->outcome), FALSE);
-    set_string(t, row, CV_INITIATOR, sum->initiator ? tw_side_name(sum->initiator) : "-", FALSE);
-    set_string(t, row, CV_RESET_BY, sum->reset_by ? tw_side_name(sum->reset_by) : "-", FALSE);
-    set_string(t, row, CV_FINAL_ACK, final_ack_text(sum), FALSE);
-    set_string(t, row, CV_CLIENT_STATE, tw_state_name(sum->state[TW_C]), FALSE);
-    set_string(t, row, CV_SERVER_STATE, tw_state_name(sum->state[TW_S]), FALSE);
     gboolean known = sum->handshake_time == TW_DUR_KNOWN;
-    set_string(t, row, CV_RTT_MS, format_ms(buf, sizeof buf, known, known ? sum->handshake_ns / 1e6 : 0), TRUE);
+    const char *rtt = format_ms(rtt_buf, sizeof rtt_buf, known, known ? sum->handshake_ns / 1e6 : 0);
     known = sum->close_time == TW_DUR_KNOWN;
-    set_string(t, row, CV_CLOSE_MS, format_ms(buf, sizeof buf, known, known ? sum->close_ns / 1e6 : 0), TRUE);
+    const char *close = format_ms(close_buf, sizeof close_buf, known, known ? sum->close_ns / 1e6 : 0);
+    for (guint col = 0; col < ct->ncols; col++) {
+        enum conn_cell cell = ct->cells[col];
+        const char *text = NULL;
+        switch (cell) {
+        case CELL_HANDSHAKE: text = tw_handshake_name(sum->handshake); break;
+        case CELL_OUTCOME: text = tw_outcome_name(sum->outcome); break;
+        case CELL_INITIATOR: text = sum->initiator ? tw_side_name(sum->initiator) : "-"; break;
+        case CELL_RESET_BY: text = sum->reset_by ? tw_side_name(sum->reset_by) : "-"; break;
+        case CELL_FINAL_ACK: text = final_ack_text(sum); break;
+        case CELL_CLIENT_STATE: text = tw_state_name(sum->state[TW_C]); break;
+        case CELL_SERVER_STATE: text = tw_state_name(sum->state[TW_S]); break;
+        case CELL_RTT_MS: text = rtt; break;
+        case CELL_CLOSE_MS: text = close; break;
+        case CELL_STREAM:
+        case CELL_CLIENT:
+        case CELL_SERVER:
+        case CELL_ZEEK_STATE:
+        case CELL_ZEEK_HISTORY:
+        case CELL_COUNT: break;
+        }
+        if (text)
+            set_string(t, row, col, text, cell_owned(cell));
+    }
 }
 
-static tap_packet_status conv_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
-                                     const void *data, tap_flags_t flags _U_)
+static tap_packet_status conn_packet(struct conn_table *ct, packet_info *pinfo, const void *data)
 {
-    const struct tcpwave_tap_info *info = data;
-    if (!conv_sel.active)
+    if (!ct->sel.active)
         return TAP_PACKET_DONT_REDRAW;
-    conv_sel.update(&conv_sel, pinfo, info);
+    ct->sel.update(&ct->sel, pinfo, data);
     return TAP_PACKET_REDRAW;
 }
 
-static void conv_free_item(stat_tap_table *table _U_, guint row, guint column, stat_tap_table_item_type *field_data)
+static void conn_free_item(struct conn_table *ct, guint row, guint column, stat_tap_table_item_type *field_data)
 {
-    if (conv_owned(column)) {
+    if (column < ct->ncols && cell_owned(ct->cells[column])) {
         g_free((char *)field_data->value.string_value);
         field_data->value.string_value = NULL;
     }
     if (row == 0 && column == 0)
-        stop_following(&conv_sel);
+        stop_following(&ct->sel);
 }
 
 /* Rows are connections: a reset empties the table. */
-static void conv_reset(stat_tap_table *table)
+static void conn_reset(struct conn_table *ct, stat_tap_table *table)
 {
     for (guint row = 0; row < table->num_elements; row++)
-        for (guint col = 0; col < CV_COUNT; col++)
-            conv_free_item(table, row, col, stat_tap_get_field_data(table, row, col));
+        for (guint col = 0; col < ct->ncols; col++)
+            conn_free_item(ct, row, col, stat_tap_get_field_data(table, row, col));
     for (guint row = 0; row < table->num_elements; row++)
         g_free(table->elements[row]);
     table->num_elements = 0;
-    start_following(&conv_sel, table);
+    start_following(&ct->sel, table);
 }
 
-static void conv_init(stat_tap_table_ui *ui)
+static void conn_init(struct conn_table *ct, stat_tap_table_ui *ui)
 {
-    const char *title = "Connections";
-    stat_tap_table *table = stat_tap_find_table(ui, title);
+    stat_tap_table *table = stat_tap_find_table(ui, ct->name);
 
     if (!table) {
-        table = stat_tap_init_table(title, CV_COUNT, 0, NULL);
+        table = stat_tap_init_table(ct->name, ct->ncols, 0, NULL);
         stat_tap_add_table(ui, table);
     }
-    conv_reset(table);
+    conn_reset(ct, table);
 }
+
+/* The callbacks of one table. */
+#define CONN_TABLE_CALLBACKS(prefix, ct)                                                                            \
+    static tap_packet_status prefix##_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,       \
+                                             const void *data, tap_flags_t flags _U_)                               \
+    {                                                                                                               \
+        return conn_packet(&ct, pinfo, data);                                                                       \
+    }                                                                                                               \
+    static void prefix##_free_item(stat_tap_table *table _U_, guint row, guint column,                             \
+                                   stat_tap_table_item_type *field_data)                                            \
+    {                                                                                                               \
+        conn_free_item(&ct, row, column, field_data);                                                               \
+    }                                                                                                               \
+    static void prefix##_reset(stat_tap_table *table) { conn_reset(&ct, table); }                                   \
+    static void prefix##_init(stat_tap_table_ui *ui) { conn_init(&ct, ui); }
+
+CONN_TABLE_CALLBACKS(conv, conv_table)
+CONN_TABLE_CALLBACKS(phase, phase_table)
 
 /* ---- tcpwave,ladder: the textbook figure, one per connection ---- */
 
-struct ladder_line {
-    guint32 frame;
-    nstime_t time;
-    guint32 skipped;     /* data/ACK segments summarised before this line */
-    guint32 skipped_rtx; /* of which retransmissions */
-    struct tcpwave_rec rec;
-};
-
-struct ladder_conn {
-    char *client, *server;
-    struct tw_summary summary; /* as of its latest segment */
-    GArray *lines; /* struct ladder_line */
-    guint32 skipped, skipped_rtx;
-};
-
-struct ladder {
-    char *filter;
-    struct tw_table conns; /* struct ladder_conn, by tcp.stream */
-};
-
-/* Roles that get a line of their own; the rest are summarised. */
-static gboolean ladder_worth_a_line(const struct tcpwave_rec *rec)
-{
-    switch (rec->v.role) {
-    case TW_ROLE_DATA:
-    case TW_ROLE_ACK:
-    case TW_ROLE_KEEPALIVE: return FALSE;
-    case TW_ROLE_RETRANS: return tw_step_kind(rec->v.step) != TW_STEP_NONE || (rec->tcp_flags & TW_TH_RST);
-    default: return TRUE;
-    }
-}
-
-static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
-                                       const void *data, tap_flags_t flags _U_)
-{
-    struct ladder *ladder = tapdata;
-    const struct tcpwave_rec *rec = &((const struct tcpwave_tap_info *)data)->rec;
-    const struct tcpwave_tap_info *info = data;
-    struct ladder_conn *lc = tw_table_at(&ladder->conns, info->conn);
-
-    if (!lc)
-        return TAP_PACKET_FAILED;
-    lc->summary = info->summary;
-    if (!lc->lines) {
-        char *src = endpoint_str(&pinfo->net_src, pinfo->srcport);
-        char *dst = endpoint_str(&pinfo->net_dst, pinfo->destport);
-        lc->client = rec->from_server ? dst : src;
-        lc->server = rec->from_server ? src : dst;
-        lc->lines = g_array_new(FALSE, FALSE, sizeof(struct ladder_line));
-    }
-    if (!ladder_worth_a_line(rec)) {
-        lc->skipped++;
-        lc->skipped_rtx += rec->v.role == TW_ROLE_RETRANS;
-        return TAP_PACKET_DONT_REDRAW;
-    }
-    struct ladder_line line = {
-        .frame = pinfo->num,
-        .time = pinfo->abs_ts,
-        .skipped = lc->skipped,
-        .skipped_rtx = lc->skipped_rtx,
-        .rec = *rec,
-    };
-    g_array_append_val(lc->lines, line);
-    lc->skipped = lc->skipped_rtx = 0;
-    return TAP_PACKET_REDRAW;
-}
-
-static void flags_str(char *buf, size_t size, guint8 flags)
-{
-    static const struct {
-        guint8 bit;
-        const char *name;
-    } names[] = {{0x02, "SYN"}, {0x01, "FIN"}, {0x04, "RST"}, {0x08, "PSH"},
-                 {0x10, "ACK"}, {0x20, "URG"}, {0x40, "ECE"}, {0x80, "CWR"}};
-    buf[0] = '\0';
-    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (!(flags & names[i].bit))
-            continue;
-        if (buf[0])
-            g_strlcat(buf, ",", size);
-        g_strlcat(buf, names[i].name, size);
-    }
-    if (!buf[0])
-        g_strlcpy(buf, "none", size);
-}
-
-#define ARROW_WIDTH 34
-
-/* "--- SYN,ACK ----------->" or "<----------- SYN,ACK ---" */
-static void arrow(char *buf, size_t size, const char *label, gboolean to_server)
-{
-    size_t len = strlen(label), fill = len + 7 < ARROW_WIDTH ? ARROW_WIDTH - len - 7 : 0;
-    if (to_server)
-        snprintf(buf, size, "--- %s %.*s>", label, (int)fill + 1,
-                 "--------------------------------------------------");
-    else
-        snprintf(buf, size, "<%.*s %s ---", (int)fill + 1,
-                 "--------------------------------------------------", label);
-}
-
-static void print_skipped(guint32 skipped, guint32 rtx)
-{
-    if (!skipped)
-        return;
-    printf("%22s %-12s   ... %u data/ACK segment%s", "", "", skipped, skipped == 1 ? "" : "s");
-    if (rtx)
-        printf(" (%u retransmission%s)", rtx, rtx == 1 ? "" : "s");
-    printf(" ...\n");
-}
-
 static void ladder_draw(void *tapdata)
 {
-    struct ladder *ladder = tapdata;
-
-    printf("\n===================================================================================================\n");
-    printf("TCP connection ladder (tcpwave)\nFilter: %s\n", ladder->filter ? ladder->filter : "");
-    for (size_t stream = 0; stream < ladder->conns.count; stream++) {
-        const struct ladder_conn *lc = tw_table_get(&ladder->conns, stream);
-        if (!lc || !lc->lines)
-            continue;
-        const struct tw_summary *sum = &lc->summary;
-        printf("\nStream %zu: client %s  <->  server %s  [%s]%s\n", stream, lc->client, lc->server,
-               tw_outcome_name(sum->outcome), sum->midstream ? "  (sides guessed: capture started mid-connection)" : "");
-        printf("%7s %14s %-12s   %-*s   %-12s %s\n", "frame", "time (s)", "client", ARROW_WIDTH, "", "server",
-               "step");
-        nstime_t t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time : (nstime_t){0, 0};
-        for (guint i = 0; i < lc->lines->len; i++) {
-            const struct ladder_line *l = &g_array_index(lc->lines, struct ladder_line, i);
-            const struct tw_verdict *v = &l->rec.v;
-            char flags[48], label[80], line[160], step[24] = "";
-
-            print_skipped(l->skipped, l->skipped_rtx);
-            flags_str(flags, sizeof flags, l->rec.tcp_flags);
-            if (v->role == TW_ROLE_RETRANS || v->role == TW_ROLE_OTHER)
-                snprintf(label, sizeof label, "%s (%s)", flags, v->role == TW_ROLE_RETRANS ? "again" : "unexpected");
-            else
-                g_strlcpy(label, flags, sizeof label);
-            arrow(line, sizeof line, label, !l->rec.from_server);
-            tw_step_text(v->step, sum->close_total, step, sizeof step);
-            nstime_t rel;
-            nstime_delta(&rel, &l->time, &t0);
-            printf("%7u %14.6f %-12s   %-*s   %-12s %s%s%s\n", l->frame, nstime_to_sec(&rel), tw_state_name(v->next[TW_C]),
-                   ARROW_WIDTH, line, tw_state_name(v->next[TW_S]), step, step[0] ? "  " : "",
-                   tw_role_name(v->role));
-        }
-        print_skipped(lc->skipped, lc->skipped_rtx);
-    }
-    printf("===================================================================================================\n");
+    GString *text = g_string_new(NULL);
+    tw_ladder_render(tapdata, text);
+    fputs(text->str, stdout);
+    g_string_free(text, TRUE);
 }
 
 static void ladder_finish(void *tapdata)
 {
-    struct ladder *ladder = tapdata;
-    for (size_t i = 0; i < ladder->conns.count; i++) {
-        struct ladder_conn *lc = tw_table_get(&ladder->conns, i);
-        if (lc->lines)
-            g_array_free(lc->lines, TRUE);
-        g_free(lc->client);
-        g_free(lc->server);
-    }
-    tw_table_clear(&ladder->conns);
-    g_free(ladder->filter);
-    g_free(ladder);
+    tw_ladder_free(tapdata);
 }
 
 static gboolean ladder_start(const char *opt_arg, void *userdata _U_)
 {
     const char *prefix = "tcpwave,ladder";
-    struct ladder *ladder = g_new0(struct ladder, 1);
-    GString *err;
+    const char *filter = NULL;
 
-    ladder->conns = (struct tw_table)TW_TABLE_INIT(struct ladder_conn);
     if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
-        ladder->filter = g_strdup(opt_arg + strlen(prefix) + 1);
-    err = register_tap_listener("tcpwave", ladder, ladder->filter, TL_REQUIRES_NOTHING, NULL, ladder_packet,
-                                ladder_draw, ladder_finish);
+        filter = opt_arg + strlen(prefix) + 1;
+    struct tw_ladder *ladder = tw_ladder_new(filter);
+    GString *err = tw_ladder_listen(ladder, ladder_draw, ladder_finish);
     if (err) {
         fprintf(stderr, "tshark: Couldn't register tcpwave,ladder tap: %s\n", err->str);
         g_string_free(err, TRUE);
-        g_free(ladder->filter);
-        g_free(ladder);
+        tw_ladder_free(ladder);
         return FALSE;
     }
     return TRUE;
@@ -608,22 +535,30 @@ TW_STAT_TAP_INIT(ladder_init, ladder_start)
  * starts following again) before it counts the next file. */
 void tcpwave_stat_cleanup(void)
 {
-    tw_table_clear(&outcome_sel.entries);
-    tw_table_clear(&conv_sel.entries);
+    for (size_t i = 0; i < G_N_ELEMENTS(selections); i++)
+        if (selections[i])
+            tw_table_clear(&selections[i]->entries);
 }
 
 size_t tcpwave_stat_bytes(void)
 {
-    return tw_table_bytes(&outcome_sel.entries) + tw_table_bytes(&conv_sel.entries);
+    size_t bytes = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(selections); i++)
+        if (selections[i])
+            bytes += tw_table_bytes(&selections[i]->entries);
+    return bytes;
 }
 
 /* ---- Registration ---- */
 
 void tcpwave_stat_register(void)
 {
+    /* Statistics menu, beside the other protocols' tables: the only group
+     * of a table that 4.0 to 4.6 put under Statistics (the conversation
+     * and endpoint groups are tabs of their own dialogs, not menu entries). */
     static stat_tap_table_ui outcome_ui = {
         .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
-        .title = "TCP Connection Closes (tcpwave)",
+        .title = "TCP Connection Outcomes (tcpwave)",
         .tap_name = "tcpwave",
         .cli_string = "tcpwave,stat",
         .stat_tap_init_cb = outcome_init,
@@ -635,7 +570,7 @@ void tcpwave_stat_register(void)
     };
     static stat_tap_table_ui conv_ui = {
         .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
-        .title = "TCP Connection Lifecycles (tcpwave)",
+        .title = "TCP Connections (tcpwave)",
         .tap_name = "tcpwave",
         .cli_string = "tcpwave,conv",
         .stat_tap_init_cb = conv_init,
@@ -644,6 +579,18 @@ void tcpwave_stat_register(void)
         .stat_tap_free_table_item_cb = conv_free_item,
         .nfields = CV_COUNT,
         .fields = conv_fields,
+    };
+    static stat_tap_table_ui phase_ui = {
+        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
+        .title = "TCP Connection Phases (tcpwave)",
+        .tap_name = "tcpwave",
+        .cli_string = "tcpwave,phases",
+        .stat_tap_init_cb = phase_init,
+        .packet_func = phase_packet,
+        .stat_tap_reset_table_cb = phase_reset,
+        .stat_tap_free_table_item_cb = phase_free_item,
+        .nfields = PH_COUNT,
+        .fields = phase_fields,
     };
     static stat_tap_ui ladder_ui = {
         .group = REGISTER_STAT_GROUP_GENERIC,
@@ -654,10 +601,16 @@ void tcpwave_stat_register(void)
 
     outcome_sel.entries = (struct tw_table)TW_TABLE_INIT(struct entry);
     outcome_sel.update = outcome_update;
-    conv_sel.entries = (struct tw_table)TW_TABLE_INIT(struct entry);
-    conv_sel.update = conv_update;
+    selections[0] = &outcome_sel;
+    selections[1] = &conv_table.sel;
+    selections[2] = &phase_table.sel;
+    for (size_t i = 1; i < G_N_ELEMENTS(selections); i++) {
+        selections[i]->entries = (struct tw_table)TW_TABLE_INIT(struct entry);
+        selections[i]->update = conn_update;
+    }
     register_stat_tap_table_ui(&outcome_ui);
     register_stat_tap_table_ui(&conv_ui);
+    register_stat_tap_table_ui(&phase_ui);
     register_stat_tap_ui(&ladder_ui, NULL);
     tcpwave_hosts_register();
 }

@@ -63,6 +63,11 @@ void tcpwave_hosts_render(struct tvbuff *tvb, struct _packet_info *pinfo, struct
 size_t tcpwave_hosts_bytes(void);
 void tcpwave_hosts_cleanup(void);
 
+/* The GUI's ladder menu (plugin/tcpwave-gui.c): registered with the
+ * protocol, listed by the handoff when TCPWAVE_DUMP_MENUS is set. */
+void tcpwave_gui_register(int proto);
+void tcpwave_gui_handoff(void);
+
 void proto_register_tcpwave(void);
 void proto_reg_handoff_tcpwave(void);
 

@@ -95,6 +95,14 @@ typedef bool tw_pref_bool;
 typedef gboolean tw_pref_bool;
 #endif
 
+/* What a funnel text window's button callback (funnel_bt_cb_t) returns:
+ * gboolean in 4.0, bool from 4.2 on (with the rest of epan/funnel.h). */
+#if TW_WS_AT_LEAST(4, 2)
+#define TW_FUNNEL_BOOL bool
+#else
+#define TW_FUNNEL_BOOL gboolean
+#endif
+
 /* The init callback of a tshark -z statistic (stat_tap_ui.tap_init_cb):
  * void up to 4.4, where a statistic that cannot start exits tshark itself;
  * bool from 4.6 on, where false makes tshark fail.  TW_STAT_TAP_INIT(name,

@@ -64,7 +64,7 @@ trap 'exit 130' INT TERM
 # when the repository is under a private home.
 mkdir -p "$WORK/home/.config/wireshark" "$WORK/pcaps" "$WORK/log" "$WORK/run"
 chmod 700 "$WORK/run"
-cp pcaps/seed/seed-four-way.pcap "$WORK/pcaps/"
+cp pcaps/seed/seed-four-way.pcap pcaps/seed/seed-three-way.pcap "$WORK/pcaps/"
 mergecap -w "$WORK/pcaps/tcpwave-all.pcap" pcaps/kernel/*.pcap pcaps/seed/*.pcap \
     pcaps/crafted/simultaneous-close.pcap
 chmod 644 "$WORK"/pcaps/*
@@ -214,7 +214,7 @@ SEED=$WORK/pcaps/seed-four-way.pcap
 ALL=$WORK/pcaps/tcpwave-all.pcap
 mkdir -p "$OUT"
 
-# 1. The Statistics menu with the two tcpwave entries (seed capture open).
+# 1. The Statistics menu with the tcpwave entries (seed capture open).
 ws menu -r "$SEED"
 main=$(wait_win '^seed-four-way\.pcap')
 sleep 2
@@ -224,34 +224,63 @@ sleep 1.5
 grab_root "$WORK/menu.png"
 stop_ws
 
-# 2. Statistics -> TCP Connection Closes (tcpwave), seed capture.
-ws stat-seed -r "$SEED" -z tcpwave,stat
-dlg=$(wait_win 'TCP Connection Closes \(tcpwave\)')
-xdotool windowmove --sync "$dlg" 0 0 windowsize --sync "$dlg" 1000 330
-sleep 2
-grab_win "$dlg" "$WORK/stat-seed.png"
-stop_ws
+# 2-5. The statistics dialogs at the size Wireshark opens them (never
+# resized: what a user first sees), for the merged capture.
+shot_dialog() { # NAME -z-ARG TITLE-REGEX
+    ws "$1" -r "$ALL" -z "$2"
+    dlg=$(wait_win "$3")
+    sleep 2
+    xdotool mousemove 1279 799
+    sleep 0.5
+    grab_win "$dlg" "$WORK/$1.png"
+    stop_ws
+}
+shot_dialog outcomes tcpwave,stat 'TCP Connection Outcomes \(tcpwave\)'
+shot_dialog connections tcpwave,conv 'TCP Connections \(tcpwave\)'
+shot_dialog phases tcpwave,phases 'TCP Connection Phases \(tcpwave\)'
 
-# 3. The same table for the merged capture (12 connections).
-ws stat-all -r "$ALL" -z tcpwave,stat
-dlg=$(wait_win 'TCP Connection Closes \(tcpwave\)')
-xdotool windowmove --sync "$dlg" 0 0 windowsize --sync "$dlg" 1000 330
-sleep 2
-grab_win "$dlg" "$WORK/stat-all.png"
-stop_ws
-
-# 4. Statistics -> TCP Connection Lifecycles (tcpwave), merged capture.
-ws conv-all -r "$ALL" -z tcpwave,conv
-dlg=$(wait_win 'TCP Connection Lifecycles \(tcpwave\)')
-xdotool windowmove --sync "$dlg" 0 0 windowsize --sync "$dlg" 1180 400
-sleep 2
-# Widen the first column by dragging its right edge in the header: Wireshark
-# sizes it to its numbers and clips the header "Stream" and its sort arrow.
-xdotool mousemove --window "$dlg" 68 21 mousedown 1 sleep 0.3 \
-    mousemove --window "$dlg" 95 21 sleep 0.3 mouseup 1
-xdotool mousemove 1279 799
+# 6. The ladder of the selected connection: the seed's three-way capture at
+# frame 5 (the merged FIN+ACK), Statistics -> TCP Connection Ladder
+# (tcpwave) -> Selected Connection (the last entry of the Statistics menu).
+ws ladder -r "$WORK/pcaps/seed-three-way.pcap" -g 5
+main=$(wait_win '^seed-three-way\.pcap')
+sleep 3
+xdotool windowactivate --sync "$main" 2>/dev/null || xdotool windowfocus --sync "$main"
+xdotool key --window "$main" alt+s
 sleep 1
-grab_win "$dlg" "$WORK/conv-all.png"
+xdotool key Up
+sleep 0.5
+xdotool key Right
+sleep 0.5
+grab_root "$WORK/ladder-menu.png"
+xdotool key Return
+lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
+sleep 2
+xdotool mousemove 1279 799
+sleep 0.5
+grab_win "$lad" "$WORK/ladder.png"
+stop_ws
+
+# 7. The ladder of every connection the display filter shows: the merged
+# capture filtered to resets.
+ws ladder-all -r "$ALL" -Y 'tcpwave.role == "RST"'
+main=$(wait_win '^tcpwave-all\.pcap')
+sleep 3
+xdotool windowactivate --sync "$main" 2>/dev/null || xdotool windowfocus --sync "$main"
+xdotool key --window "$main" alt+s
+sleep 1
+xdotool key Up
+sleep 0.5
+xdotool key Right
+sleep 0.5
+xdotool key Down
+sleep 0.3
+xdotool key Return
+lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
+sleep 2
+xdotool mousemove 1279 799
+sleep 0.5
+grab_win "$lad" "$WORK/ladder-displayed.png"
 stop_ws
 
 # 5. Packet details of frame 8 (the second FIN), tcpwave subtree expanded.
@@ -274,9 +303,12 @@ grab_root "$WORK/details.png"
 stop_ws
 
 save "$WORK/menu.png" tcpwave-gui-menu.png -crop 760x420+0+0 +repage
-save "$WORK/stat-seed.png" tcpwave-gui-closes-seed.png
-save "$WORK/stat-all.png" tcpwave-gui-closes-all.png
-save "$WORK/conv-all.png" tcpwave-gui-lifecycles-all.png
+save "$WORK/outcomes.png" tcpwave-gui-outcomes.png
+save "$WORK/connections.png" tcpwave-gui-connections.png
+save "$WORK/phases.png" tcpwave-gui-phases.png
+save "$WORK/ladder-menu.png" tcpwave-gui-ladder-menu.png -crop 900x520+0+0 +repage
+save "$WORK/ladder.png" tcpwave-gui-ladder.png
+save "$WORK/ladder-displayed.png" tcpwave-gui-ladder-displayed.png
 save "$WORK/details.png" tcpwave-gui-details-frame8.png -crop 1280x700+0+0 +repage
 
 for f in "$WORK"/log/*.log; do

@@ -85,7 +85,7 @@ def tshark():
 
 # ---- the statistics' tables (tests/test_stats.py, tests/test_many.py) ----
 
-OUTCOMES = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
+OUTCOMES = ["Three-way close", "Four-way close", "Simultaneous close", "Reset", "Refused",
             "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
 EXTRA = {"tcp-in-gtp": ("-d", "tcp.port==2152,gtp")}
 
@@ -104,12 +104,31 @@ def table(output, title):
 
 def stat(tshark, pcap, *args):
     out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
-    return {row[0]: row[1:] for row in table(out, "Connection outcomes")}
+    return {row[0]: row[1:] for row in table(out, "TCP Connection Outcomes")}
+
+
+def header(output, title):
+    """The column names of a table: the line tshark prints before its title."""
+    lines = output.splitlines()
+    return [cell.strip() for cell in lines[lines.index(title) - 1].split("|")[:-1]]
+
+
+# The per-connection tables: -z tcpwave,conv (ends, outcome, final states)
+# and -z tcpwave,phases (handshake and close), both keyed by Stream.
+CONN_TABLES = {"tcpwave,conv": "TCP Connections", "tcpwave,phases": "TCP Connection Phases"}
 
 
 def conv(tshark, pcap, *args):
-    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *args).stdout
-    return {int(row[0]): row[1:] for row in table(out, "Connections")}
+    """Each connection's cells by column name, from both per-connection
+    tables (args: more options, e.g. a filter; both tables are asked for)."""
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), "-z", "tcpwave,conv", "-z",
+                     "tcpwave,phases", *args).stdout
+    rows = {}
+    for title in CONN_TABLES.values():
+        names = header(out, title)
+        for cells in table(out, title):
+            rows.setdefault(int(cells[0]), {}).update(zip(names[1:], cells[1:]))
+    return rows
 
 
 # Wireshark 4.4 and later start a new tcp.stream at a SYN-ACK whose sequence

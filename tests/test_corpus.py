@@ -24,7 +24,7 @@ import pytest
 import subprocess
 import tempfile
 
-from conftest import BUILD, CORPUS, PCAPS, ROOT, STATES, corpus_or_skip
+from conftest import BUILD, CORPUS, PCAPS, ROOT, STATES, conv, corpus_or_skip
 
 # RFC 9293 Figure 5 (passive and active open, close, simultaneous close).
 EDGES = {("CLOSED", "LISTEN"), ("CLOSED", "SYN_SENT"), ("LISTEN", "SYN_RECV"), ("LISTEN", "SYN_SENT"),
@@ -90,8 +90,9 @@ def corpus_runs(tshark, tmp_path_factory):
     def one(p):
         two = tshark.run("-r", p, "-2", "-Y", "tcpwave", "-T", "fields", "-E", "occurrence=a", "-E",
                          "aggregator=,", *sum((["-e", f] for f in FIELDS), []),
-                         "-z", "tcpwave,stat", "-z", "tcpwave,conv", check=False)
-        one = tshark.run("-q", "-r", p, "-z", "tcpwave,stat", "-z", "tcpwave,conv", check=False)
+                         "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,phases", check=False)
+        one = tshark.run("-q", "-r", p, "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,phases",
+                         check=False)
         bare = tshark.run("-q", "-r", p, check=False, plugin_dir=str(no_plugin))
         return p, two, one, bare
 
@@ -99,7 +100,7 @@ def corpus_runs(tshark, tmp_path_factory):
 
 
 def tables(out):
-    """The text of the two tables, from their first header line on."""
+    """The text of the three tables, from their first header line on."""
     lines = out.splitlines()
     start = next((i for i, l in enumerate(lines) if l.startswith("Outcome |")), len(lines))
     return "\n".join(lines[start:])
@@ -157,7 +158,7 @@ def test_sample_covers_every_outcome_three_times():
     counts = {}
     for row in SAMPLE:
         counts[row[2]] = counts.get(row[2], 0) + 1
-    outcomes = ["Three-way close (FIN+ACK merged)", "Four-way close", "Simultaneous close", "Reset", "Refused",
+    outcomes = ["Three-way close", "Four-way close", "Simultaneous close", "Reset", "Refused",
                 "Half-closed at end", "Open at end", "Handshake incomplete", "No handshake seen"]
     assert {o: counts.get(o, 0) >= 3 for o in outcomes} == {o: True for o in outcomes}
 
@@ -169,13 +170,7 @@ def test_sample_connection_as_read_by_hand(tshark, row, two_pass):
     from their segments by hand."""
     corpus_or_skip()
     path = CORPUS / row[0]
-    out = tshark.run("-q", "-r", path, "-z", "tcpwave,conv", *(["-2"] if two_pass else [])).stdout
-    lines = out.splitlines()
-    header = next(l for l in lines if l.startswith("Stream |"))
-    names = [c.strip() for c in header.split("|")]
-    cells = next([c.strip() for c in l.split("|")] for l in lines
-                 if l.split("|")[0].strip().isdigit() and int(l.split("|")[0]) == int(row[1]))
-    got = dict(zip(names, cells))
+    got = conv(tshark, path, *(["-2"] if two_pass else []))[int(row[1])]
     want = dict(zip(["Outcome", "Closed by", "Reset by", "Client state", "Server state"], row[2:7]))
     assert {k: got[k] for k in want} == want, row[7]
 

@@ -143,7 +143,7 @@ def table(output, title):
 
 def outcomes(tshark, pcap, *extra):
     out = tshark.run("-q", "-2", "-r", pcap, "-z", "tcpwave,stat", *extra).stdout
-    return {row[0]: (int(row[1]), int(row[3]), int(row[4])) for row in table(out, "Connection outcomes")}
+    return {row[0]: (int(row[1]), int(row[3]), int(row[4])) for row in table(out, "TCP Connection Outcomes")}
 
 
 def total_connections(tshark, pcap):
@@ -218,7 +218,7 @@ def test_every_output_survives(tshark, name, two_pass):
     p = tshark.run(*args, check=False, timeout=120)
     assert p.returncode in ((0, *UNREADABLE_FILE_STATUS) if name in DAMAGED else (0,)), p.stderr
     if p.returncode == 0 and name not in DAMAGED:
-        assert "Connection outcomes" in p.stdout and "TCP connection ladder" in p.stdout
+        assert "TCP Connection Outcomes" in p.stdout and "TCP connection ladder" in p.stdout
 
 
 @pytest.mark.parametrize("name", HOSTILE_FILES)
@@ -332,7 +332,7 @@ def test_no_tcp_no_tcpwave(tshark):
     assert all(not layers for layers in frames.values())
     assert total_connections(tshark, HOSTILE / "no-tcp.pcap") == 0
     out = tshark.run("-q", "-r", HOSTILE / "no-tcp.pcap", "-z", "tcpwave,conv").stdout
-    assert table(out, "Connections")[1:] == []
+    assert table(out, "TCP Connections")[1:] == []
 
 
 # ---- timestamps -----------------------------------------------------------------

@@ -125,12 +125,12 @@ def test_seed_columns_one_pass(tshark, home):
 
 def test_no_tcpwave_text_in_info(tshark, home):
     """The states have their columns: the Info column is TCP's alone, without
-    the text tcpwave.info_column appends ("... client=STATE server=STATE]")."""
+    the text tcpwave.info_column appends ("[close 1/4: first FIN | client STATE, server STATE]")."""
     out = run(tshark, home, "-2", "-r", PCAPS / "kernel" / "four_way_close.pcap", profile="tcpwave").stdout
-    assert len(out.splitlines()) == 9 and "client=" not in out and "server=" not in out, out
+    assert len(out.splitlines()) == 9 and "| client " not in out and ", server " not in out, out
     with_text = run(tshark, home, "-2", "-r", PCAPS / "kernel" / "four_way_close.pcap", "-o", "tcpwave.info_column:TRUE",
                     profile="tcpwave").stdout
-    assert "client=" in with_text, with_text
+    assert "| client " in with_text and ", server " in with_text, with_text
 
 
 # The coloring rules: for each capture, the rule of every frame, from what

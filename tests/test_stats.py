@@ -60,29 +60,33 @@ def test_stat_counts_each_connection_in_its_outcome(tshark, stream_split, captur
 
 @pytest.mark.parametrize("capture", sorted(KNOWN), ids=str)
 def test_conv_row_per_connection(tshark, stream_split, capture):
-    rows = conv(tshark, PCAPS / f"{capture}.pcap", "-z", "tcpwave,conv")
+    rows = conv(tshark, PCAPS / f"{capture}.pcap")
     expected = known(capture, stream_split)
     assert sorted(rows) == sorted(s for s, _, _, _ in expected)
     for stream, outcome, initiator, close_ms in expected:
-        client, server, handshake, got_outcome, got_initiator = rows[stream][:5]
-        assert got_outcome == outcome
-        assert got_initiator == initiator
+        assert rows[stream]["Outcome"] == outcome
+        assert rows[stream]["Closed by"] == initiator
         if close_ms != "-":
-            assert float(rows[stream][10]) == pytest.approx(float(close_ms), abs=0.001)
+            assert float(rows[stream]["Close (ms)"]) == pytest.approx(float(close_ms), abs=0.001)
 
 
 def test_conv_addresses_and_final_states_seed(tshark):
     """Seed listing 2: client port 25541, server port 12456; the server
     closed first, so it holds TIME_WAIT and the client is CLOSED."""
-    rows = conv(tshark, PCAPS / "seed" / "seed-three-way.pcap", "-z", "tcpwave,conv")
-    # columns: client, server, handshake, outcome, closed by, reset by, final ACK, client state, server state
-    assert rows[0][:5] + rows[0][7:9] == ["127.0.0.1:25541", "127.0.0.1:12456", "complete", "Three-way close (FIN+ACK merged)",
-                           "server", "CLOSED", "TIME_WAIT"]
+    row = conv(tshark, PCAPS / "seed" / "seed-three-way.pcap")[0]
+    want = {"Client": "127.0.0.1:25541", "Server": "127.0.0.1:12456", "Outcome": "Three-way close",
+            "Client state": "CLOSED", "Server state": "TIME_WAIT", "Handshake": "complete",
+            "Closed by": "server", "Reset by": "-", "Final ACK": "seen"}
+    assert {k: row[k] for k in want} == want
+    # Seed listing 2's times: SYN 13:15:40.439590 to ACK 13:15:40.439616; first
+    # FIN 13:15:57.601816 to the last ACK 13:15:57.602425.
+    assert float(row["HS (ms)"]) == pytest.approx(0.026, abs=0.001)
+    assert float(row["Close (ms)"]) == pytest.approx(0.609, abs=0.001)
 
 
 def test_conv_ipv6_addresses_bracketed(tshark):
-    rows = conv(tshark, PCAPS / "kernel" / "ipv6_close.pcap", "-z", "tcpwave,conv")
-    assert rows[0][0].startswith("[fd77::1]:") and rows[0][1] == "[fd77::2]:8000"
+    rows = conv(tshark, PCAPS / "kernel" / "ipv6_close.pcap")
+    assert rows[0]["Client"].startswith("[fd77::1]:") and rows[0]["Server"] == "[fd77::2]:8000"
 
 
 def test_filter_selects_connections_counted_at_their_end(tshark):
@@ -92,12 +96,12 @@ def test_filter_selects_connections_counted_at_their_end(tshark):
     pcap = PCAPS / "crafted" / "time-wait-reuse.pcap"
     for args in ([], ["-2"]):
         rows = stat(tshark, pcap, "-z", "tcpwave,stat,tcp.flags.syn==1 && tcp.flags.ack==0", *args)
-        assert rows["Four-way close"][0] == "1" and rows["Three-way close (FIN+ACK merged)"][0] == "1"
+        assert rows["Four-way close"][0] == "1" and rows["Three-way close"][0] == "1"
         assert rows["Handshake incomplete"][0] == "0"
         rows = stat(tshark, pcap, "-z", "tcpwave,stat,tcp.stream==1", *args)
-        assert rows["Four-way close"][0] == "0" and rows["Three-way close (FIN+ACK merged)"][0] == "1"
+        assert rows["Four-way close"][0] == "0" and rows["Three-way close"][0] == "1"
         rows = stat(tshark, pcap, "-z", "tcpwave,stat,tcpwave.close.type==four-way", *args)
-        assert rows["Four-way close"][0] == "1" and rows["Three-way close (FIN+ACK merged)"][0] == "0"
+        assert rows["Four-way close"][0] == "1" and rows["Three-way close"][0] == "0"
 
 
 def test_invalid_filter_is_a_clear_error(tshark):
@@ -132,7 +136,7 @@ def test_empty_capture_counts_nothing(tshark, tmpdir_nobody):
     write_pcap(pcap)
     rows = stat(tshark, pcap, "-z", "tcpwave,stat")
     assert [cells[0] for cells in rows.values()] == ["0"] * len(OUTCOMES)
-    assert conv(tshark, pcap, "-z", "tcpwave,conv") == {}
+    assert conv(tshark, pcap) == {}
 
 
 def test_capture_without_tcp_counts_nothing(tshark, tmpdir_nobody):
@@ -157,7 +161,7 @@ def test_midstream_only_is_no_handshake_seen(tshark, tmpdir_nobody):
     rows = stat(tshark, pcap, "-z", "tcpwave,stat")
     assert rows["No handshake seen"][0] == "1"
     assert sum(int(c[0]) for c in rows.values()) == 1
-    assert conv(tshark, pcap, "-z", "tcpwave,conv")[0][2] == "not seen"
+    assert conv(tshark, pcap)[0]["Handshake"] == "not seen"
 
 
 def test_ladder_seed_four_way(tshark):

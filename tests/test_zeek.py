@@ -82,7 +82,7 @@ def test_one_pass_last_segment(tshark, run):
 def conv_table(output):
     """Header cells and rows (stream -> cells) of the Connections table."""
     lines = output.splitlines()
-    title = lines.index("Connections")
+    title = lines.index("TCP Connections")
     header = [c.strip() for c in lines[title - 1].split("|")[:-1]]
     body = {}
     for line in lines[title + 1:]:
