@@ -297,10 +297,7 @@ static gboolean save_address(address *to, guint8 *bytes, const address *from)
  */
 struct conv_cache_entry {
     const struct tcp_analysis *tcpd; /* NULL: empty */
-    int src_type, dst_type;
-    guint16 sport, dport;
-    guint8 src_len, dst_len;
-    guint8 src[16], dst[16];
+    struct tuple t;                  /* the exact 4-tuple it was found for (make_tuple()) */
 };
 
 #define CONV_CACHE_SIZE 4096u /* entries, a power of two; one per live connection */
@@ -309,31 +306,16 @@ static struct conv_cache_entry *conv_cache;
 static guint32 streams_seen;          /* TCP's stream count after the last analysed frame */
 static guint32 frame_streams_before;  /* ... before TCP ran in the frame being dissected */
 
-static gboolean same_endpoint(int type, guint8 len, const guint8 *bytes, guint16 port, const address *a,
-                              const guint8 *a_bytes, guint16 a_port)
-{
-    return port == a_port && type == (int)a->type && len == a->len && memcmp(bytes, a_bytes, len) == 0;
-}
-
-/* Is the entry this segment's connection, in either direction? */
-static gboolean same_tuple(const struct conv_cache_entry *e, const struct pending *p)
-{
-    return (same_endpoint(e->src_type, e->src_len, e->src, e->sport, &p->src, p->src_bytes, p->s.sport) &&
-            same_endpoint(e->dst_type, e->dst_len, e->dst, e->dport, &p->dst, p->dst_bytes, p->s.dport)) ||
-           (same_endpoint(e->src_type, e->src_len, e->src, e->sport, &p->dst, p->dst_bytes, p->s.dport) &&
-            same_endpoint(e->dst_type, e->dst_len, e->dst, e->dport, &p->src, p->src_bytes, p->s.sport));
-}
-
-static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const struct pending *p, gsize hash,
-                                              gboolean cached)
+static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const struct pending *p,
+                                              const struct tuple *t, gboolean cached)
 {
     struct conv_cache_entry *e = NULL;
 
     if (!tw_conversations_deinterlaced()) {
         if (!conv_cache)
             conv_cache = g_new0(struct conv_cache_entry, CONV_CACHE_SIZE);
-        e = &conv_cache[hash & (CONV_CACHE_SIZE - 1)];
-        if (cached && e->tcpd && same_tuple(e, p))
+        e = &conv_cache[tuple_hash(t) & (CONV_CACHE_SIZE - 1)];
+        if (cached && e->tcpd && tuple_equal_cb(&e->t, t))
             return e->tcpd;
     }
 
@@ -341,14 +323,7 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
     const struct tcp_analysis *tcpd = conv ? conversation_get_proto_data(conv, proto_tcp) : NULL;
     if (e) {
         e->tcpd = tcpd;
-        e->src_type = p->src.type;
-        e->dst_type = p->dst.type;
-        e->sport = p->s.sport;
-        e->dport = p->s.dport;
-        e->src_len = (guint8)p->src.len;
-        e->dst_len = (guint8)p->dst.len;
-        memcpy(e->src, p->src_bytes, sizeof e->src);
-        memcpy(e->dst, p->dst_bytes, sizeof e->dst);
+        e->t = *t;
     }
     return tcpd;
 }
@@ -359,7 +334,7 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
     struct tuple t;
     guint8 order = make_tuple(&t, &p->src, p->s.sport, &p->dst, p->s.dport);
     /* The same in both directions: a connection has one cache entry. */
-    const struct tcp_analysis *tcpd = tcp_data_of(pinfo, p, tuple_hash(&t), cached);
+    const struct tcp_analysis *tcpd = tcp_data_of(pinfo, p, &t, cached);
     struct tcpwave_rec *rec = p->rec;
     struct tw_conn *c;
 
