@@ -6,8 +6,8 @@
 # Each iteration takes a capture of pcaps/ (in turn), mutates it with a fixed
 # seed, and dissects it with the ASan+UBSan build of the plugin (sanitizer
 # runtimes preloaded into tshark) and every tcpwave output on: tshark -V, the
-# Info column preference, -z tcpwave,stat, -z tcpwave,conv and
-# -z tcpwave,ladder; two passes (-2) on even iterations, one on odd ones.
+# Info column preference, -z tcpwave,stat, -z tcpwave,conv,
+# -z tcpwave,states and -z tcpwave,ladder; two passes (-2) on even iterations, one on odd ones.
 # Mutations: editcap -E 0.02 --seed (random bytes changed, Wireshark's
 # fuzz-test default), sometimes with a random snapshot length (-s) or chop
 # (-C) on top, and on one iteration in five fuzz/retime.py (timestamp

@@ -4,7 +4,7 @@
 # capture of pcaps/ (or the ones given).
 #
 # Each capture is dissected twice (-2) with every tcpwave output on (-V, the
-# Info column preference, -z tcpwave,stat, conv and ladder) by the plain
+# Info column preference, -z tcpwave,stat, conv, states and ladder) by the plain
 # build of the plugin (build/, made if missing) under valgrind memcheck
 # --leak-check=full.  fuzz/vgreport.py then fails the run on any invalid
 # read, write or free, use of uninitialised memory, or definitely lost block

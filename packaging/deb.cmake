@@ -103,7 +103,8 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
 each endpoint is in after it (the Linux tcp_states.h names), its role in the
 three-way handshake or in the close, and the kind of close: three-way,
 four-way, simultaneous, reset or refused.  It adds the statistics
-tshark -z tcpwave,stat, tcpwave,conv and tcpwave,ladder.
+tshark -z tcpwave,stat, tcpwave,conv, tcpwave,states, tcpwave,phases,
+tcpwave,hosts, tcpwave,tuning and tcpwave,ladder.
 
 Built for Wireshark ${Wireshark_VERSION}: Wireshark and tshark ${TCPWAVE_WS_MINOR}.x load it,
 no other version does.")

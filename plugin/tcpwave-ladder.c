@@ -255,10 +255,21 @@ static void flags_str(char *buf, size_t size, guint8 flags)
         g_strlcpy(buf, "none", size);
 }
 
-#define ARROW_WIDTH 34
-#define RULE "==================================================================================================="
+/* The layout: at most LINE_WIDTH characters a line (the longest step,
+ * "close 2/4: ACK of first FIN", included), so that Wireshark's text
+ * window shows a line on one line at the size it opens (about 93 columns
+ * in 4.0 with a 1280-pixel main window). */
+#define FRAME_WIDTH 6
+#define TIME_WIDTH 11
+#define STATE_WIDTH 11 /* ESTABLISHED */
+#define ARROW_WIDTH 17
+#define LINE_WIDTH 89
+/* Where the arrow starts. */
+#define ARROW_COLUMN (FRAME_WIDTH + 1 + TIME_WIDTH + 1 + STATE_WIDTH + 1)
+#define RULE "========================================================================================="
+G_STATIC_ASSERT(sizeof RULE - 1 == LINE_WIDTH);
 
-/* "--- SYN,ACK ----------->" or "<----------- SYN,ACK ---" */
+/* "--- SYN,ACK --->" or "<--- SYN,ACK ---" */
 static void arrow(char *buf, size_t size, const char *label, gboolean to_server)
 {
     size_t len = strlen(label), fill = len + 7 < ARROW_WIDTH ? ARROW_WIDTH - len - 7 : 0;
@@ -274,40 +285,52 @@ static void render_skipped(GString *out, guint32 skipped, guint32 rtx)
 {
     if (!skipped)
         return;
-    g_string_append_printf(out, "%22s %-12s   ... %u data/ACK segment%s", "", "", skipped, skipped == 1 ? "" : "s");
+    g_string_append_printf(out, "%*s... %u data/ACK segment%s", ARROW_COLUMN, "", skipped, skipped == 1 ? "" : "s");
     if (rtx)
         g_string_append_printf(out, " (%u retransmission%s)", rtx, rtx == 1 ? "" : "s");
     g_string_append(out, " ...\n");
+}
+
+/* "handshake 3/3: ACK", "close 2/4: ACK of first FIN", "retransmission":
+ * the step, then the role (a handshake role without the word the step
+ * already says), as the Info column writes them. */
+static void step_and_role(char *buf, size_t size, const struct tw_verdict *v, guint8 close_total)
+{
+    char step[24] = "";
+    const char *role = tw_role_name(v->role);
+    const char *prefix = "handshake ";
+
+    tw_step_text(v->step, close_total, step, sizeof step);
+    if (tw_step_kind(v->step) == TW_STEP_HANDSHAKE && g_str_has_prefix(role, prefix))
+        role += strlen(prefix);
+    snprintf(buf, size, "%s%s%s", step, step[0] ? ": " : "", role);
 }
 
 static void render_conn(GString *out, size_t id, const struct ladder_conn *lc)
 {
     const struct tw_summary *sum = &lc->summary;
 
-    g_string_append_printf(out, "\nStream %zu: client %s  <->  server %s  [%s]%s\n", id, lc->client, lc->server,
-                           tw_outcome_name(sum->outcome),
-                           sum->midstream ? "  (sides guessed: capture started mid-connection)" : "");
-    g_string_append_printf(out, "%7s %14s %-12s   %-*s   %-12s %s\n", "frame", "time (s)", "client", ARROW_WIDTH, "",
-                           "server", "step");
+    g_string_append_printf(out, "\nStream %zu: client %s <-> server %s [%s]\n", id, lc->client, lc->server,
+                           tw_outcome_name(sum->outcome));
+    if (sum->midstream)
+        g_string_append(out, "(sides guessed: the capture started mid-connection)\n");
+    g_string_append_printf(out, "%*s %*s %-*s %-*s %-*s %s\n", FRAME_WIDTH, "frame", TIME_WIDTH, "time (s)",
+                           STATE_WIDTH, "client", ARROW_WIDTH, "", STATE_WIDTH, "server", "step");
     nstime_t t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time : (nstime_t){0, 0};
     for (guint i = 0; i < lc->lines->len; i++) {
         const struct ladder_line *l = &g_array_index(lc->lines, struct ladder_line, i);
         const struct tw_verdict *v = &l->rec.v;
-        char flags[48], label[80], line[160], step[24] = "";
+        char flags[48], line[80], step[64];
 
         render_skipped(out, l->skipped, l->skipped_rtx);
         flags_str(flags, sizeof flags, l->rec.tcp_flags);
-        if (v->role == TW_ROLE_RETRANS || v->role == TW_ROLE_OTHER)
-            snprintf(label, sizeof label, "%s (%s)", flags, v->role == TW_ROLE_RETRANS ? "again" : "unexpected");
-        else
-            g_strlcpy(label, flags, sizeof label);
-        arrow(line, sizeof line, label, !l->rec.from_server);
-        tw_step_text(v->step, sum->close_total, step, sizeof step);
+        arrow(line, sizeof line, flags, !l->rec.from_server);
+        step_and_role(step, sizeof step, v, sum->close_total);
         nstime_t rel;
         nstime_delta(&rel, &l->time, &t0);
-        g_string_append_printf(out, "%7u %14.6f %-12s   %-*s   %-12s %s%s%s\n", l->frame, nstime_to_sec(&rel),
-                               tw_state_name(v->next[TW_C]), ARROW_WIDTH, line, tw_state_name(v->next[TW_S]), step,
-                               step[0] ? "  " : "", tw_role_name(v->role));
+        g_string_append_printf(out, "%*u %*.6f %-*s %-*s %-*s %s\n", FRAME_WIDTH, l->frame, TIME_WIDTH,
+                               nstime_to_sec(&rel), STATE_WIDTH, tw_state_name(v->next[TW_C]), ARROW_WIDTH, line,
+                               STATE_WIDTH, tw_state_name(v->next[TW_S]), step);
     }
     render_skipped(out, lc->skipped, lc->skipped_rtx);
 }
@@ -316,7 +339,7 @@ void tw_ladder_render(const struct tw_ladder *l, GString *out)
 {
     unsigned n = 0;
 
-    g_string_append_printf(out, "\n" RULE "\nTCP connection ladder (tcpwave)\nFilter: %s\n", l->filter ? l->filter : "");
+    g_string_append_printf(out, "\n" RULE "\nTCP Connection Ladder (tcpwave)\nFilter: %s\n", l->filter ? l->filter : "");
     for (size_t id = 0; id < l->conns.count; id++) {
         const struct ladder_conn *lc = drawn(l, id);
         if (lc) {

@@ -2,11 +2,14 @@
 /* tcpwave-stat.c - the statistics: how connections end.
  *
  *   tshark -q -z tcpwave,stat[,filter]    TCP Connection Outcomes: one row per outcome
- *   tshark -q -z tcpwave,conv[,filter]    TCP Connections: one row per connection, its ends and states
+ *   tshark -q -z tcpwave,conv[,filter]    TCP Connections: one row per connection, its ends and outcome
+ *   tshark -q -z tcpwave,states[,filter]  TCP Connection States: one row per connection, its final states (TCP's, Zeek's)
  *   tshark -q -z tcpwave,phases[,filter]  TCP Connection Phases: one row per connection, its handshake and close
  *   tshark -q -z tcpwave,ladder[,filter]  a text ladder diagram per connection (plugin/tcpwave-ladder.c)
  *
- * The first three are also GUI tables under Statistics, with the same name.
+ * The first four are also GUI tables under Statistics, with the same name,
+ * each narrow enough to read whole in Wireshark 4.0's table dialog at the
+ * size it opens (587x459).
  * All read the "tcpwave" tap, queued by packet-tcpwave.c on every pass
  * from the records stored on the first pass, so single-pass tshark, tshark -2
  * and the GUI's retap count the same.
@@ -50,7 +53,7 @@ struct entry {
 
 static struct selection outcome_sel;
 /* Every table's selection (filled at registration). */
-static struct selection *selections[3];
+static struct selection *selections[4];
 
 /* The listener with no filter: re-files selected connections when a later
  * frame (which may not match the filter) changed them. */
@@ -105,13 +108,6 @@ static void set_uint(stat_tap_table *t, guint row, guint col, guint value)
     stat_tap_set_field_data(t, row, col, item);
 }
 
-static void set_float(stat_tap_table *t, guint row, guint col, double value)
-{
-    stat_tap_table_item_type *item = stat_tap_get_field_data(t, row, col);
-    item->value.float_value = value;
-    stat_tap_set_field_data(t, row, col, item);
-}
-
 /* String cells either point at static text or own a g_strdup'ed copy
  * (the columns listed in each table's owned_columns). */
 static void set_string(stat_tap_table *t, guint row, guint col, const char *value, gboolean owned)
@@ -140,7 +136,9 @@ enum { OC_OUTCOME, OC_CONNECTIONS, OC_SHARE, OC_BY_CLIENT, OC_BY_SERVER, OC_MEAN
 static stat_tap_table_item outcome_fields[OC_COUNT] = {
     [OC_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-20s"},
     [OC_CONNECTIONS] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Count", "%5u"},
-    [OC_SHARE] = {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "%", "%5.1f"},
+    /* A string: the GUI prints a float with six decimals whatever the format,
+     * which leaves no room for the last column. */
+    [OC_SHARE] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "%", "%5s"},
     [OC_BY_CLIENT] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By client", "%9u"},
     [OC_BY_SERVER] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By server", "%9u"},
     [OC_MEAN_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Mean ms", "%9s"},
@@ -172,8 +170,11 @@ static void outcome_show_row(stat_tap_table *t, unsigned row)
 
 static void outcome_show_shares(stat_tap_table *t)
 {
-    for (unsigned row = 0; row < TW_OUT_COUNT; row++)
-        set_float(t, row, OC_SHARE, outcomes.total ? 100.0 * outcomes.connections[row] / outcomes.total : 0.0);
+    for (unsigned row = 0; row < TW_OUT_COUNT; row++) {
+        char share[16];
+        snprintf(share, sizeof share, "%.1f", outcomes.total ? 100.0 * outcomes.connections[row] / outcomes.total : 0.0);
+        set_string(t, row, OC_SHARE, share, TRUE);
+    }
 }
 
 static void outcome_update(struct selection *sel, packet_info *pinfo _U_, const struct tcpwave_tap_info *info)
@@ -227,10 +228,9 @@ static tap_packet_status outcome_packet(void *tapdata _U_, packet_info *pinfo, e
 static void outcome_reset(stat_tap_table *table)
 {
     memset(&outcomes, 0, sizeof outcomes);
-    for (unsigned row = 0; row < table->num_elements; row++) {
+    for (unsigned row = 0; row < table->num_elements; row++)
         outcome_show_row(table, row);
-        set_float(table, row, OC_SHARE, 0.0);
-    }
+    outcome_show_shares(table);
     start_following(&outcome_sel, table);
 }
 
@@ -247,6 +247,7 @@ static void outcome_init(stat_tap_table_ui *ui)
             for (int col = 0; col < OC_COUNT; col++)
                 items[col].type = outcome_fields[col].type;
             items[OC_OUTCOME].value.string_value = tw_outcome_name(row);
+            items[OC_SHARE].value.string_value = g_strdup("0.0");
             items[OC_MEAN_MS].value.string_value = g_strdup("-");
             items[OC_MAX_MS].value.string_value = g_strdup("-");
             stat_tap_init_table_row(table, row, OC_COUNT, items);
@@ -258,7 +259,7 @@ static void outcome_init(stat_tap_table_ui *ui)
 static void outcome_free_item(stat_tap_table *table _U_, guint row _U_, guint column,
                               stat_tap_table_item_type *field_data)
 {
-    if (column == OC_MEAN_MS || column == OC_MAX_MS) {
+    if (column == OC_SHARE || column == OC_MEAN_MS || column == OC_MAX_MS) {
         g_free((char *)field_data->value.string_value);
         field_data->value.string_value = NULL;
     }
@@ -266,11 +267,11 @@ static void outcome_free_item(stat_tap_table *table _U_, guint row _U_, guint co
         stop_following(&outcome_sel);
 }
 
-/* ---- tcpwave,conv and tcpwave,phases: one row per connection ----
+/* ---- tcpwave,conv, tcpwave,states and tcpwave,phases: one row per connection ----
  *
- * Two tables, each narrow enough to read whole in the GUI's dialog: how
- * each connection stands (conv), and how its handshake and close went
- * (phases).  Both fill their cells from the same list of what a row can
+ * Three tables, each narrow enough to read whole in the GUI's dialog: who
+ * each connection joined and how it ended (conv), the state each end was
+ * left in (states), and how its handshake and close went (phases).  Both fill their cells from the same list of what a row can
  * show. */
 
 enum conn_cell {
@@ -299,31 +300,29 @@ struct conn_table {
     const enum conn_cell *cells; /* [column]: what it shows */
 };
 
-enum {
-    CV_STREAM,
-    CV_CLIENT,
-    CV_SERVER,
-    CV_OUTCOME,
-    CV_CLIENT_STATE,
-    CV_SERVER_STATE,
-    CV_ZEEK_STATE,
-    CV_ZEEK_HISTORY,
-    CV_COUNT
-};
+enum { CV_STREAM, CV_CLIENT, CV_SERVER, CV_OUTCOME, CV_COUNT };
 
 static stat_tap_table_item conv_fields[CV_COUNT] = {
     [CV_STREAM] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%6u"},
     [CV_CLIENT] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%-22s"},
     [CV_SERVER] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%-22s"},
     [CV_OUTCOME] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Outcome", "%-20s"},
-    [CV_CLIENT_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client state", "%-12s"},
-    [CV_SERVER_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server state", "%-12s"},
-    [CV_ZEEK_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek state", "%-10s"},
-    [CV_ZEEK_HISTORY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek history", "%-12s"},
 };
-static const enum conn_cell conv_cells[CV_COUNT] = {
-    CELL_STREAM, CELL_CLIENT, CELL_SERVER, CELL_OUTCOME, CELL_CLIENT_STATE, CELL_SERVER_STATE, CELL_ZEEK_STATE,
-    CELL_ZEEK_HISTORY,
+static const enum conn_cell conv_cells[CV_COUNT] = {CELL_STREAM, CELL_CLIENT, CELL_SERVER, CELL_OUTCOME};
+
+/* What each end's TCP state was at the end of the capture, and what Zeek's
+ * conn.log would say of the connection (docs/zeek.md). */
+enum { ST_STREAM, ST_CLIENT_STATE, ST_SERVER_STATE, ST_ZEEK_STATE, ST_ZEEK_HISTORY, ST_COUNT };
+
+static stat_tap_table_item state_fields[ST_COUNT] = {
+    [ST_STREAM] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%6u"},
+    [ST_CLIENT_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client state", "%-12s"},
+    [ST_SERVER_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server state", "%-12s"},
+    [ST_ZEEK_STATE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek state", "%-10s"},
+    [ST_ZEEK_HISTORY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Zeek history", "%-12s"},
+};
+static const enum conn_cell state_cells[ST_COUNT] = {
+    CELL_STREAM, CELL_CLIENT_STATE, CELL_SERVER_STATE, CELL_ZEEK_STATE, CELL_ZEEK_HISTORY,
 };
 
 enum { PH_STREAM, PH_HANDSHAKE, PH_RTT_MS, PH_INITIATOR, PH_RESET_BY, PH_FINAL_ACK, PH_CLOSE_MS, PH_COUNT };
@@ -343,6 +342,8 @@ static const enum conn_cell phase_cells[PH_COUNT] = {
 
 static struct conn_table conv_table = {.name = "TCP Connections", .ncols = CV_COUNT, .fields = conv_fields,
                                        .cells = conv_cells};
+static struct conn_table state_table = {.name = "TCP Connection States", .ncols = ST_COUNT,
+                                        .fields = state_fields, .cells = state_cells};
 static struct conn_table phase_table = {.name = "TCP Connection Phases", .ncols = PH_COUNT,
                                         .fields = phase_fields, .cells = phase_cells};
 
@@ -494,6 +495,7 @@ static void conn_init(struct conn_table *ct, stat_tap_table_ui *ui)
     static void prefix##_init(stat_tap_table_ui *ui) { conn_init(&ct, ui); }
 
 CONN_TABLE_CALLBACKS(conv, conv_table)
+CONN_TABLE_CALLBACKS(state, state_table)
 CONN_TABLE_CALLBACKS(phase, phase_table)
 
 /* ---- tcpwave,ladder: the textbook figure, one per connection ---- */
@@ -580,6 +582,18 @@ void tcpwave_stat_register(void)
         .nfields = CV_COUNT,
         .fields = conv_fields,
     };
+    static stat_tap_table_ui state_ui = {
+        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
+        .title = "TCP Connection States (tcpwave)",
+        .tap_name = "tcpwave",
+        .cli_string = "tcpwave,states",
+        .stat_tap_init_cb = state_init,
+        .packet_func = state_packet,
+        .stat_tap_reset_table_cb = state_reset,
+        .stat_tap_free_table_item_cb = state_free_item,
+        .nfields = ST_COUNT,
+        .fields = state_fields,
+    };
     static stat_tap_table_ui phase_ui = {
         .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
         .title = "TCP Connection Phases (tcpwave)",
@@ -594,7 +608,7 @@ void tcpwave_stat_register(void)
     };
     static stat_tap_ui ladder_ui = {
         .group = REGISTER_STAT_GROUP_GENERIC,
-        .title = "TCP connection ladder (tcpwave)",
+        .title = "TCP Connection Ladder (tcpwave)",
         .cli_string = "tcpwave,ladder",
         .tap_init_cb = ladder_init,
     };
@@ -603,13 +617,15 @@ void tcpwave_stat_register(void)
     outcome_sel.update = outcome_update;
     selections[0] = &outcome_sel;
     selections[1] = &conv_table.sel;
-    selections[2] = &phase_table.sel;
+    selections[2] = &state_table.sel;
+    selections[3] = &phase_table.sel;
     for (size_t i = 1; i < G_N_ELEMENTS(selections); i++) {
         selections[i]->entries = (struct tw_table)TW_TABLE_INIT(struct entry);
         selections[i]->update = conn_update;
     }
     register_stat_tap_table_ui(&outcome_ui);
     register_stat_tap_table_ui(&conv_ui);
+    register_stat_tap_table_ui(&state_ui);
     register_stat_tap_table_ui(&phase_ui);
     register_stat_tap_ui(&ladder_ui, NULL);
     tcpwave_hosts_register();

@@ -113,16 +113,18 @@ def header(output, title):
     return [cell.strip() for cell in lines[lines.index(title) - 1].split("|")[:-1]]
 
 
-# The per-connection tables: -z tcpwave,conv (ends, outcome, final states)
-# and -z tcpwave,phases (handshake and close), both keyed by Stream.
-CONN_TABLES = {"tcpwave,conv": "TCP Connections", "tcpwave,phases": "TCP Connection Phases"}
+# The per-connection tables: -z tcpwave,conv (ends, outcome), -z
+# tcpwave,states (final states, Zeek's view) and -z tcpwave,phases
+# (handshake and close), all keyed by Stream.
+CONN_TABLES = {"tcpwave,conv": "TCP Connections", "tcpwave,states": "TCP Connection States",
+               "tcpwave,phases": "TCP Connection Phases"}
 
 
 def conv(tshark, pcap, *args):
-    """Each connection's cells by column name, from both per-connection
-    tables (args: more options, e.g. a filter; both tables are asked for)."""
-    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), "-z", "tcpwave,conv", "-z",
-                     "tcpwave,phases", *args).stdout
+    """Each connection's cells by column name, from every per-connection
+    table (args: more options, e.g. a filter; every table is asked for)."""
+    zs = [a for name in CONN_TABLES for a in ("-z", name)]
+    out = tshark.run("-q", "-r", pcap, *EXTRA.get(Path(pcap).stem, ()), *zs, *args).stdout
     rows = {}
     for title in CONN_TABLES.values():
         names = header(out, title)

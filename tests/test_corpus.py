@@ -4,7 +4,7 @@ captures from other projects' test suites, no expected values) through
 tcpwave, checking what must hold whatever the traffic:
 
 - tshark exits as it does without the plugin, with the same stderr;
-- the statistics tables (-z tcpwave,stat, conv and phases) are the same in
+- the statistics tables (-z tcpwave,stat, conv, states and phases) are the same in
   one pass and two;
 - in two-pass output every change of an endpoint's state is a transition TCP
   can make (RFC 9293 Figure 5, the one-segment steps of 3.10.7.4, an accepted
@@ -82,6 +82,9 @@ def state_changes(rows):
 
 
 @pytest.fixture(scope="module")
+TABLES = ["-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,states", "-z", "tcpwave,phases"]
+
+
 def corpus_runs(tshark, tmp_path_factory):
     corpus_or_skip()
     no_plugin = tmp_path_factory.mktemp("no-plugins")
@@ -89,10 +92,8 @@ def corpus_runs(tshark, tmp_path_factory):
 
     def one(p):
         two = tshark.run("-r", p, "-2", "-Y", "tcpwave", "-T", "fields", "-E", "occurrence=a", "-E",
-                         "aggregator=,", *sum((["-e", f] for f in FIELDS), []),
-                         "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,phases", check=False)
-        one = tshark.run("-q", "-r", p, "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,phases",
-                         check=False)
+                         "aggregator=,", *sum((["-e", f] for f in FIELDS), []), *TABLES, check=False)
+        one = tshark.run("-q", "-r", p, *TABLES, check=False)
         bare = tshark.run("-q", "-r", p, check=False, plugin_dir=str(no_plugin))
         return p, two, one, bare
 

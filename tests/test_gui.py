@@ -79,8 +79,8 @@ def test_statistics_names(tshark):
     """One name per table: the -z name's title is the menu entry, and the
     table inside is named the same."""
     out = tshark.run("-q", "-r", PCAPS / "seed" / "seed-four-way.pcap", "-z", "tcpwave,stat", "-z", "tcpwave,conv",
-                     "-z", "tcpwave,phases").stdout
-    for title in ("TCP Connection Outcomes", "TCP Connections", "TCP Connection Phases"):
+                     "-z", "tcpwave,states", "-z", "tcpwave,phases").stdout
+    for title in ("TCP Connection Outcomes", "TCP Connections", "TCP Connection States", "TCP Connection Phases"):
         assert f"{title} (tcpwave):" in out.splitlines() and title in out.splitlines()
 
 

@@ -7,7 +7,7 @@
   of the crafted and kernel captures as their READMEs describe them.
 - tcpwave-fast: every protocol the lifecycle does not need is disabled; on
   every capture of pcaps/ and of the shared corpus, -z tcpwave,stat,
-  -z tcpwave,conv and the per-segment tcpwave fields are what they are with
+  -z tcpwave,conv, -z tcpwave,states and the per-segment tcpwave fields are what they are with
   every protocol enabled.
 
 The profiles are found as a user finds an installed one: tshark -C NAME
@@ -172,7 +172,8 @@ def answer(tshark, home, capture, profile):
     args = ["-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in (*FIELDS, "frame.protocols"):
         args += ["-e", f]
-    p = run(tshark, home, *args, "-z", "tcpwave,stat", "-z", "tcpwave,conv", profile=profile, check=False)
+    p = run(tshark, home, *args, "-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,states",
+            profile=profile, check=False)
     lines = p.stdout.split("\n")
     # Field lines come first and are never empty (frame.number); the
     # statistics follow after an empty line.

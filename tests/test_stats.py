@@ -193,8 +193,12 @@ def test_ladder_seed_four_way(tshark):
 
 
 def test_ladder_readable_with_retransmissions_and_reset(tshark):
+    """lost-final-ack: frame 10 repeats the server's FIN of frame 8 (seq 1,
+    ack 14), its final ACK (frame 9) having been lost; the ladder draws it
+    as the server's FIN again, named a retransmission."""
     out = tshark.run("-q", "-r", PCAPS / "crafted" / "lost-final-ack.pcap", "-z", "tcpwave,ladder").stdout
-    assert "(again)" in out and "retransmission" in out
+    again = [l for l in out.splitlines() if l.split()[:1] == ["10"]]
+    assert len(again) == 1 and " FIN,ACK --- " in again[0] and again[0].endswith("retransmission"), again
     out = tshark.run("-q", "-r", PCAPS / "crafted" / "reset-established.pcap", "-z", "tcpwave,ladder").stdout
     rst = next(l for l in out.splitlines() if " RST" in l and "<" in l)
     assert "CLOSED" in rst and rst.split()[0] == "7"

@@ -80,9 +80,9 @@ def test_one_pass_last_segment(tshark, run):
 
 
 def conv_table(output):
-    """Header cells and rows (stream -> cells) of the Connections table."""
+    """Header cells and rows (stream -> cells) of the Connection States table."""
     lines = output.splitlines()
-    title = lines.index("TCP Connections")
+    title = lines.index("TCP Connection States")
     header = [c.strip() for c in lines[title - 1].split("|")[:-1]]
     body = {}
     for line in lines[title + 1:]:
@@ -96,7 +96,7 @@ def conv_table(output):
 @pytest.mark.parametrize("run", RUNS, ids=ids)
 def test_conv_columns(tshark, run):
     capture, checksums = run
-    out = tshark.run("-q", "-r", PCAPS / f"{capture}.pcap", *options(checksums), "-z", "tcpwave,conv").stdout
+    out = tshark.run("-q", "-r", PCAPS / f"{capture}.pcap", *options(checksums), "-z", "tcpwave,states").stdout
     header, body = conv_table(out)
     assert CONV_STATE in header and CONV_HISTORY in header, header
     got = {s: (cells[header.index(CONV_STATE)], cells[header.index(CONV_HISTORY)]) for s, cells in body.items()}
