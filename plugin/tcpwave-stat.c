@@ -139,8 +139,10 @@ static stat_tap_table_item outcome_fields[OC_COUNT] = {
     /* A string: the GUI prints a float with six decimals whatever the format,
      * which leaves no room for the last column. */
     [OC_SHARE] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "%", "%5s"},
-    [OC_BY_CLIENT] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By client", "%9u"},
-    [OC_BY_SERVER] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "By server", "%9u"},
+    /* How many of them each side closed (or reset) first: short headers,
+     * so that the seven columns fit the GUI's dialog. */
+    [OC_BY_CLIENT] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Client", "%6u"},
+    [OC_BY_SERVER] = {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Server", "%6u"},
     [OC_MEAN_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Mean ms", "%9s"},
     [OC_MAX_MS] = {TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Max ms", "%9s"},
 };

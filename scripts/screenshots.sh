@@ -12,6 +12,7 @@
 # TCPWAVE_PLUGIN=installed  load the globally installed plugin (Wireshark runs
 #                           as the calling user, root included)
 # OUT=dir                   where to write the PNGs (default docs/)
+# ONLY="menu outcomes ..."  take only these shots (names in the script)
 # KEEP_RAW=1                also keep the unprocessed grabs in $OUT/raw/
 #
 # Everything is bounded in time: each wait is a loop with a limit, and every
@@ -67,6 +68,7 @@ chmod 700 "$WORK/run"
 cp pcaps/seed/seed-four-way.pcap pcaps/seed/seed-three-way.pcap "$WORK/pcaps/"
 mergecap -w "$WORK/pcaps/tcpwave-all.pcap" pcaps/kernel/*.pcap pcaps/seed/*.pcap \
     pcaps/crafted/simultaneous-close.pcap
+mergecap -w "$WORK/pcaps/tcpwave-kernel.pcap" pcaps/kernel/*.pcap
 chmod 644 "$WORK"/pcaps/*
 
 RUNAS=
@@ -108,7 +110,7 @@ column.width:
 	%uS, 70,
 	%uD, 70,
 	"%Cus:tcpwave.role", 135,
-	"%Cus:tcpwave.step", 85,
+	"%Cus:tcpwave.step", 100,
 	"%Cus:tcpwave.state.client", 105,
 	"%Cus:tcpwave.state.server", 105,
 	%i, -1
@@ -196,11 +198,11 @@ stop_ws() {
 
 # save RAW OUTNAME [convert options...]: crop/scale, strip, quantise
 save() {
-    raw=$1; dst=$OUT/$2; shift 2
+    raw=$1; name=$2; dst=$OUT/$2; shift 2
     /usr/bin/convert "$raw" "$@" -strip "$WORK/tmp.png"
     pngquant --force --strip --quality 60-95 --speed 1 --output "$dst" -- "$WORK/tmp.png" ||
         cp "$WORK/tmp.png" "$dst"
-    if [ "${KEEP_RAW:-}" = 1 ]; then mkdir -p "$OUT/raw"; cp "$raw" "$OUT/raw/$2"; fi
+    if [ "${KEEP_RAW:-}" = 1 ]; then mkdir -p "$OUT/raw"; cp "$raw" "$OUT/raw/$name"; fi
     # a blank or one-colour grab means the window was not drawn
     colours=$(identify -format '%k' "$dst")
     [ "$colours" -ge 16 ] || { echo "$dst: only $colours colours, not a screenshot" >&2; exit 1; }
@@ -208,108 +210,176 @@ save() {
 }
 
 grab_root() { import -display ":$DISP" -window root "$1"; }
+
+# press_button WINDOW N: in a funnel text window, click into its Highlight
+# box and press Tab N times and Space (the N-th button).
+press_button() {
+    eval "$(xdotool getwindowgeometry --shell "$1")"
+    # the Highlight box: left of the window, above the button row
+    xdotool mousemove --window "$1" $((WIDTH / 2)) $((HEIGHT - 56)) click 1
+    sleep 0.3
+    n=0
+    while [ $n -lt "$2" ]; do xdotool key Tab; n=$((n + 1)); sleep 0.1; done
+    xdotool key space
+}
 grab_win() { import -display ":$DISP" -window "$1" "$2"; }
 
 SEED=$WORK/pcaps/seed-four-way.pcap
 ALL=$WORK/pcaps/tcpwave-all.pcap
+KERNEL=$WORK/pcaps/tcpwave-kernel.pcap
 mkdir -p "$OUT"
 
-# 1. The Statistics menu with the tcpwave entries (seed capture open).
-ws menu -r "$SEED"
-main=$(wait_win '^seed-four-way\.pcap')
-sleep 2
-xdotool windowactivate --sync "$main" 2>/dev/null || xdotool windowfocus --sync "$main"
-xdotool key --window "$main" alt+s
-sleep 1.5
-grab_root "$WORK/menu.png"
-stop_ws
+# want NAME: is this shot asked for (ONLY="name ..." takes only those)?
+want() {
+    [ -z "${ONLY:-}" ] && return 0
+    case " $ONLY " in *" $1 "*) return 0 ;; esac
+    return 1
+}
+
+# focus WINDOW: give it the keyboard (there is no window manager)
+focus() {
+    xdotool windowactivate --sync "$1" 2>/dev/null || xdotool windowfocus --sync "$1"
+}
+
+# ladder_menu MAIN: open Statistics -> TCP Connection Ladder (tcpwave), the
+# last entry of the menu (Up from the top wraps to it), and its submenu
+menu_ladder() {
+    focus "$1"
+    xdotool key --window "$1" alt+s
+    sleep 1
+    xdotool key Up
+    sleep 0.5
+    xdotool key Right
+    sleep 0.7
+}
+
+# away: the pointer off every window, so no hover highlight is drawn
+away() { xdotool mousemove 1279 799; sleep 0.5; }
+
+# 1. The Statistics menu with the tcpwave entries and the ladder submenu
+# open (seed capture open).
+if want menu; then
+    ws menu -r "$SEED"
+    main=$(wait_win '^seed-four-way\.pcap')
+    sleep 2
+    menu_ladder "$main"
+    grab_root "$WORK/menu.png"
+    stop_ws
+    save "$WORK/menu.png" tcpwave-gui-menu.png -crop 1200x800+0+0 +repage
+fi
 
 # 2-5. The statistics dialogs at the size Wireshark opens them (never
 # resized: what a user first sees), for the merged capture.
 shot_dialog() { # NAME -z-ARG TITLE-REGEX
+    want "$1" || return 0
     ws "$1" -r "$ALL" -z "$2"
     dlg=$(wait_win "$3")
     sleep 2
-    xdotool mousemove 1279 799
-    sleep 0.5
+    away
     grab_win "$dlg" "$WORK/$1.png"
     stop_ws
+    save "$WORK/$1.png" "tcpwave-gui-$1.png"
 }
 shot_dialog outcomes tcpwave,stat 'TCP Connection Outcomes \(tcpwave\)'
 shot_dialog connections tcpwave,conv 'TCP Connections \(tcpwave\)'
+shot_dialog states tcpwave,states 'TCP Connection States \(tcpwave\)'
 shot_dialog phases tcpwave,phases 'TCP Connection Phases \(tcpwave\)'
 
 # 6. The ladder of the selected connection: the seed's three-way capture at
 # frame 5 (the merged FIN+ACK), Statistics -> TCP Connection Ladder
-# (tcpwave) -> Selected Connection (the last entry of the Statistics menu).
-ws ladder -r "$WORK/pcaps/seed-three-way.pcap" -g 5
-main=$(wait_win '^seed-three-way\.pcap')
-sleep 3
-xdotool windowactivate --sync "$main" 2>/dev/null || xdotool windowfocus --sync "$main"
-xdotool key --window "$main" alt+s
-sleep 1
-xdotool key Up
-sleep 0.5
-xdotool key Right
-sleep 0.5
-grab_root "$WORK/ladder-menu.png"
-xdotool key Return
-lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
-sleep 2
-xdotool mousemove 1279 799
-sleep 0.5
-grab_win "$lad" "$WORK/ladder.png"
-stop_ws
+# (tcpwave) -> Selected Connection.
+if want ladder; then
+    ws ladder -r "$WORK/pcaps/seed-three-way.pcap" -g 5
+    main=$(wait_win '^seed-three-way\.pcap')
+    sleep 3
+    menu_ladder "$main"
+    xdotool key Return
+    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
+    sleep 2
+    away
+    grab_win "$lad" "$WORK/ladder.png"
+    stop_ws
+    save "$WORK/ladder.png" tcpwave-gui-ladder.png
+fi
 
-# 7. The ladder of every connection the display filter shows: the merged
+# 7-9. The same on the merged capture of pcaps/kernel/ (connections of
+# several kernels' runs, so the packet list holds other connections too):
+# frame 7, the merged FIN+ACK of three_way_close (stream 0), selected; its
+# ladder; the ladder's button "7 FIN" pressed (the main window goes to the
+# FIN+ACK); then "Filter connection" pressed (tcp.stream == 0 applied).
+# The ladder window is moved (not resized) below the packet list, so that
+# both show; buttons are pressed from the keyboard (Tab from the Highlight
+# box goes through the buttons in their order).
+if want kernel; then
+    ws kernel -r "$KERNEL" -g 7
+    main=$(wait_win '^tcpwave-kernel\.pcap')
+    sleep 3
+    menu_ladder "$main"
+    xdotool key Return
+    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
+    sleep 2
+    away
+    grab_win "$lad" "$WORK/ladder-kernel.png"
+    save "$WORK/ladder-kernel.png" tcpwave-gui-ladder-kernel.png
+    # go to the first segment (button "1 SYN"), then back to the FIN+ACK with its button
+    xdotool windowmove "$lad" 503 350
+    sleep 1
+    focus "$lad"
+    ${SHOT_DEBUG:+grab_root "$WORK/debug-0.png"}
+    press_button "$lad" "${KERNEL_SYN_TABS:-2}"
+    sleep 1
+    grab_root "$WORK/kernel-syn.png"
+    press_button "$lad" "${KERNEL_FINACK_TABS:-6}"
+    sleep 1.5
+    away
+    grab_root "$WORK/kernel-goto.png"
+    save "$WORK/kernel-goto.png" tcpwave-gui-ladder-goto.png
+    press_button "$lad" 1
+    sleep 2
+    away
+    grab_root "$WORK/kernel-filter.png"
+    save "$WORK/kernel-filter.png" tcpwave-gui-ladder-filter.png
+    [ "${KEEP_RAW:-}" != 1 ] || cp "$WORK/kernel-syn.png" "$OUT/raw/"
+    stop_ws
+fi
+
+# 10. The ladder of every connection the display filter shows: the merged
 # capture filtered to resets.
-ws ladder-all -r "$ALL" -Y 'tcpwave.role == "RST"'
-main=$(wait_win '^tcpwave-all\.pcap')
-sleep 3
-xdotool windowactivate --sync "$main" 2>/dev/null || xdotool windowfocus --sync "$main"
-xdotool key --window "$main" alt+s
-sleep 1
-xdotool key Up
-sleep 0.5
-xdotool key Right
-sleep 0.5
-xdotool key Down
-sleep 0.3
-xdotool key Return
-lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
-sleep 2
-xdotool mousemove 1279 799
-sleep 0.5
-grab_win "$lad" "$WORK/ladder-displayed.png"
-stop_ws
+if want displayed; then
+    ws ladder-all -r "$ALL" -Y 'tcpwave.role == "RST"'
+    main=$(wait_win '^tcpwave-all\.pcap')
+    sleep 3
+    menu_ladder "$main"
+    xdotool key Down
+    sleep 0.3
+    xdotool key Return
+    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
+    sleep 2
+    away
+    grab_win "$lad" "$WORK/ladder-displayed.png"
+    stop_ws
+    save "$WORK/ladder-displayed.png" tcpwave-gui-ladder-displayed.png
+fi
 
-# 5. Packet details of frame 8 (the second FIN), tcpwave subtree expanded.
-ws details -r "$SEED" -g 8
-main=$(wait_win '^seed-four-way\.pcap')
-sleep 3
-# Click an empty spot of the details pane (this focuses it), go to its last
-# top-level item (the tcpwave tree) and expand it with its subtrees
-# (Shift+Right). Keys go through XTEST to the focused widget.
-xdotool mousemove --window "$main" 640 760 click 1
-sleep 1
-xdotool key End
-sleep 1
-xdotool key shift+Right
-sleep 1
-# move the pointer away so no hover highlight is drawn
-xdotool mousemove 1279 799
-sleep 1
-grab_root "$WORK/details.png"
-stop_ws
-
-save "$WORK/menu.png" tcpwave-gui-menu.png -crop 760x420+0+0 +repage
-save "$WORK/outcomes.png" tcpwave-gui-outcomes.png
-save "$WORK/connections.png" tcpwave-gui-connections.png
-save "$WORK/phases.png" tcpwave-gui-phases.png
-save "$WORK/ladder-menu.png" tcpwave-gui-ladder-menu.png -crop 900x520+0+0 +repage
-save "$WORK/ladder.png" tcpwave-gui-ladder.png
-save "$WORK/ladder-displayed.png" tcpwave-gui-ladder-displayed.png
-save "$WORK/details.png" tcpwave-gui-details-frame8.png -crop 1280x700+0+0 +repage
+# 11. Packet details of frame 8 (the second FIN), tcpwave subtree expanded.
+if want details; then
+    ws details -r "$SEED" -g 8
+    main=$(wait_win '^seed-four-way\.pcap')
+    sleep 3
+    # Click an empty spot of the details pane (this focuses it), go to its last
+    # top-level item (the tcpwave tree) and expand it with its subtrees
+    # (Shift+Right). Keys go through XTEST to the focused widget.
+    xdotool mousemove --window "$main" 640 760 click 1
+    sleep 1
+    xdotool key End
+    sleep 1
+    xdotool key shift+Right
+    sleep 1
+    away
+    grab_root "$WORK/details.png"
+    stop_ws
+    save "$WORK/details.png" tcpwave-gui-details-frame8.png -crop 1280x700+0+0 +repage
+fi
 
 for f in "$WORK"/log/*.log; do
     if grep -v -e 'QStandardPaths' -e 'nl80211 not found' "$f" | grep -q .; then
