@@ -24,6 +24,11 @@
 #include "tw_compat.h"
 
 #define LADDER_TITLE "TCP Connection Ladder (tcpwave)"
+#define HOSTS_TITLE "TCP Hosts (tcpwave)"
+#define TUNING_TITLE "TCP Tuning (tcpwave)"
+/* What the text window shows on one line at the size it opens (4.0: 620
+ * pixels, 73 columns; the ladder's lines are as wide). */
+#define TEXT_WIDTH 72
 
 static void *frame_number_of(frame_data *fd, void *user_data)
 {
@@ -163,6 +168,146 @@ static void ladder_of_displayed(ext_menubar_gui_type gui_type _U_, gpointer gui_
     g_free(filter);
 }
 
+/* ---- The hosts and tuning reports ----
+ *
+ * The text of -z tcpwave,hosts and -z tcpwave,tuning (plugin/tcpwave-hosts.c
+ * writes both), laid out for the window: each "a|b|c" table (a header line,
+ * then rows) is printed in aligned columns when it fits TEXT_WIDTH, and
+ * otherwise turned on its side, one column per row (per host), as many
+ * side by side as fit.  The rest of the text is kept as it is (the window
+ * wraps prose at word boundaries). */
+
+static void print_aligned(GString *out, GPtrArray *rows, const guint *width, guint ncols)
+{
+    for (guint r = 0; r < rows->len; r++) {
+        gchar **cells = g_ptr_array_index(rows, r);
+        for (guint c = 0; c < ncols && cells[c]; c++)
+            g_string_append_printf(out, "%s%-*s", c ? "  " : "", c + 1 < ncols ? (int)width[c] : 0, cells[c]);
+        g_string_append_c(out, '\n');
+    }
+}
+
+/* The header's names down the left; each row a column, in groups that fit. */
+static void print_sideways(GString *out, GPtrArray *rows, guint ncols)
+{
+    gchar **header = g_ptr_array_index(rows, 0);
+    guint label = 0;
+
+    for (guint c = 0; c < ncols; c++)
+        label = MAX(label, (guint)g_utf8_strlen(header[c] ? header[c] : "", -1));
+    for (guint first = 1; first < rows->len;) {
+        guint last = first, used = label;
+        guint widths[64];
+        while (last < rows->len && last - first < G_N_ELEMENTS(widths)) {
+            gchar **cells = g_ptr_array_index(rows, last);
+            guint w = 0;
+            for (guint c = 0; c < ncols && cells[c]; c++)
+                w = MAX(w, (guint)g_utf8_strlen(cells[c], -1));
+            if (last > first && used + 2 + w > TEXT_WIDTH)
+                break;
+            widths[last - first] = w;
+            used += 2 + w;
+            last++;
+        }
+        if (first > 1)
+            g_string_append_c(out, '\n');
+        for (guint c = 0; c < ncols; c++) {
+            g_string_append_printf(out, "%-*s", (int)label, header[c] ? header[c] : "");
+            for (guint r = first; r < last; r++) {
+                gchar **cells = g_ptr_array_index(rows, r);
+                const char *cell = "";
+                for (guint k = 0; k <= c && cells[k]; k++)
+                    cell = k == c ? cells[k] : cell;
+                /* the first line names the column (the host): left; numbers right */
+                g_string_append_printf(out, c == 0 ? "  %-*s" : "  %*s", (int)widths[r - first], cell);
+            }
+            g_string_append_c(out, '\n');
+        }
+        first = last;
+    }
+}
+
+static void flush_table(GString *out, GPtrArray *rows)
+{
+    guint ncols = 0, total = 0;
+    guint width[256] = {0};
+
+    if (rows->len == 0)
+        return;
+    for (guint r = 0; r < rows->len; r++) {
+        gchar **cells = g_ptr_array_index(rows, r);
+        for (guint c = 0; cells[c] && c < G_N_ELEMENTS(width); c++) {
+            width[c] = MAX(width[c], (guint)g_utf8_strlen(cells[c], -1));
+            ncols = MAX(ncols, c + 1);
+        }
+    }
+    for (guint c = 0; c < ncols; c++)
+        total += width[c] + (c ? 2 : 0);
+    if (total <= TEXT_WIDTH || rows->len == 1)
+        print_aligned(out, rows, width, ncols);
+    else
+        print_sideways(out, rows, ncols);
+    g_ptr_array_set_size(rows, 0);
+}
+
+static void fit_tables(const char *text, GString *out)
+{
+    gchar **lines = g_strsplit(text, "\n", -1);
+    GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+
+    for (guint i = 0; lines[i]; i++) {
+        if (strchr(lines[i], '|')) {
+            g_ptr_array_add(rows, g_strsplit(lines[i], "|", -1));
+            continue;
+        }
+        flush_table(out, rows);
+        /* the rules: as wide as the window */
+        if (lines[i][0] == '=' && strspn(lines[i], "=") == strlen(lines[i]))
+            g_string_append_printf(out, "%.*s", TEXT_WIDTH, lines[i]);
+        else
+            g_string_append(out, lines[i]);
+        if (lines[i + 1])
+            g_string_append_c(out, '\n');
+    }
+    flush_table(out, rows);
+    g_ptr_array_free(rows, TRUE);
+    g_strfreev(lines);
+}
+
+static void retap(void *ops) { ((const funnel_ops_t *)ops)->retap_packets(((const funnel_ops_t *)ops)->ops_id); }
+
+static void show_report(gboolean tuning)
+{
+    const funnel_ops_t *ops = gui_ops();
+    char *error = NULL;
+
+    if (!ops)
+        return;
+    char *filter = plugin_if_get_capture_file(applied_filter_of, NULL);
+    char *text = tcpwave_hosts_report_text(tuning, filter, retap, (void *)ops, &error);
+    GString *shown = g_string_new(NULL);
+    if (text)
+        fit_tables(text, shown);
+    else
+        g_string_printf(shown, "The report cannot use the filter \"%s\": %s\n", filter ? filter : "", error);
+    funnel_text_window_t *win = ops->new_text_window(ops->ops_id, tuning ? TUNING_TITLE : HOSTS_TITLE);
+    ops->set_text(win, shown->str);
+    g_string_free(shown, TRUE);
+    g_free(text);
+    g_free(error);
+    g_free(filter);
+}
+
+static void hosts_report(ext_menubar_gui_type gui_type _U_, gpointer gui_object _U_, gpointer user_data _U_)
+{
+    show_report(FALSE);
+}
+
+static void tuning_report(ext_menubar_gui_type gui_type _U_, gpointer gui_object _U_, gpointer user_data _U_)
+{
+    show_report(TRUE);
+}
+
 void tcpwave_gui_register(int proto)
 {
     ext_menu_t *menu = ext_menubar_register_menu(proto, LADDER_TITLE, TRUE);
@@ -174,6 +319,17 @@ void tcpwave_gui_register(int proto)
     ext_menubar_add_entry(menu, "Displayed Connections",
                           "The ladder of every connection with a packet the display filter shows", ladder_of_displayed,
                           NULL);
+
+    ext_menu_t *hosts = ext_menubar_register_menu(proto, HOSTS_TITLE, TRUE);
+    ext_menubar_set_parentmenu(hosts, "Statistics");
+    ext_menubar_add_entry(hosts, "Hosts",
+                          "tshark -z tcpwave,hosts: one row per host (TIME_WAIT, CLOSE_WAIT, FIN_WAIT2, SYN_RECV, "
+                          "SYNs, RSTs, ports, keep-alives), for the hosts of the packets the display filter shows",
+                          hosts_report, NULL);
+    ext_menubar_add_entry(hosts, "Tuning",
+                          "tshark -z tcpwave,tuning: the seed's sysctls against what the capture shows, for the hosts "
+                          "of the packets the display filter shows",
+                          tuning_report, NULL);
 }
 
 /* TCPWAVE_DUMP_MENUS=1: list on stderr the plugin menus Wireshark holds

@@ -242,6 +242,11 @@ void tcpwave_hosts_cleanup(void)
 
 /* ---- The reports ---- */
 
+/* The reports print to report_out: stdout for tshark's -z, a temporary file
+ * while the GUI takes their text (tcpwave_hosts_report_text()). */
+static FILE *report_out;
+#define printf(...) fprintf(report_out ? report_out : stdout, __VA_ARGS__)
+
 struct report {
     char *filter;
     gboolean tuning;
@@ -511,6 +516,43 @@ static void report_finish(void *tapdata)
     g_free(r);
 }
 
+char *tcpwave_hosts_report_text(gboolean tuning, const char *filter, void (*retap)(void *), void *retap_data,
+                                char **error)
+{
+    struct report *r = g_new0(struct report, 1);
+
+    r->tuning = tuning;
+    r->selected = (struct tw_table)TW_TABLE_INIT(guint8);
+    r->filter = filter && filter[0] ? g_strdup(filter) : NULL;
+    GString *err = register_tap_listener("tcpwave", r, r->filter, TL_REQUIRES_NOTHING, NULL, report_packet, NULL,
+                                         NULL);
+    if (err) {
+        *error = g_string_free(err, FALSE);
+        report_finish(r);
+        return NULL;
+    }
+    retap(retap_data);
+    remove_tap_listener(r);
+    /* A temporary file (ISO C), read back. */
+    GString *text = g_string_new(NULL);
+    FILE *f = tmpfile();
+    if (f) {
+        char buf[4096];
+        size_t n;
+        report_out = f;
+        report_draw(r);
+        report_out = NULL;
+        rewind(f);
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            g_string_append_len(text, buf, (gssize)n);
+        fclose(f);
+    } else {
+        g_string_append(text, "No temporary file for the report.\n");
+    }
+    report_finish(r);
+    return g_string_free(text, FALSE);
+}
+
 static gboolean report_start(const char *opt_arg, gboolean tuning)
 {
     const char *prefix = tuning ? "tcpwave,tuning" : "tcpwave,hosts";
@@ -559,13 +601,13 @@ void tcpwave_hosts_register(void)
     static gint *ett[] = {&ett_host};
     static stat_tap_ui hosts_ui = {
         .group = REGISTER_STAT_GROUP_GENERIC,
-        .title = "TCP hosts (tcpwave)",
+        .title = "TCP Hosts (tcpwave)",
         .cli_string = "tcpwave,hosts",
         .tap_init_cb = hosts_init,
     };
     static stat_tap_ui tuning_ui = {
         .group = REGISTER_STAT_GROUP_GENERIC,
-        .title = "TCP tuning (tcpwave)",
+        .title = "TCP Tuning (tcpwave)",
         .cli_string = "tcpwave,tuning",
         .tap_init_cb = tuning_init,
     };

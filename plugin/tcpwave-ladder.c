@@ -255,84 +255,111 @@ static void flags_str(char *buf, size_t size, guint8 flags)
         g_strlcpy(buf, "none", size);
 }
 
-/* The layout: at most LINE_WIDTH characters a line (the longest step,
- * "close 2/4: ACK of first FIN", included), so that Wireshark's text
- * window shows a line on one line at the size it opens (about 93 columns
- * in 4.0 with a 1280-pixel main window). */
+/* The layout: at most LINE_WIDTH characters a line, so that Wireshark's
+ * text window shows each line whole at the size it opens (4.0: 620 pixels
+ * wide, 73 columns, unless many buttons widen it).  Each arrow is labelled
+ * with the segment's role, as a textbook draws it (SYN, SYN-ACK, ACK, first
+ * FIN, FIN+ACK, final ACK, ...); the step number stands at the right, under
+ * a heading line for the handshake and for the close. */
 #define FRAME_WIDTH 6
-#define TIME_WIDTH 11
+#define TIME_WIDTH 10
 #define STATE_WIDTH 11 /* ESTABLISHED */
-#define ARROW_WIDTH 17
-#define LINE_WIDTH 89
+#define ARROW_WIDTH 23 /* "--- ACK of second FIN >" */
+#define LINE_WIDTH 72
 /* Where the arrow starts. */
 #define ARROW_COLUMN (FRAME_WIDTH + 1 + TIME_WIDTH + 1 + STATE_WIDTH + 1)
-#define RULE "========================================================================================="
+#define RULE "========================================================================"
 G_STATIC_ASSERT(sizeof RULE - 1 == LINE_WIDTH);
+G_STATIC_ASSERT(ARROW_COLUMN + ARROW_WIDTH + 1 + STATE_WIDTH + 1 + 3 <= LINE_WIDTH);
 
-/* "--- SYN,ACK --->" or "<--- SYN,ACK ---" */
+/* "--- SYN --------------->" or "<---------------- SYN-ACK --" */
 static void arrow(char *buf, size_t size, const char *label, gboolean to_server)
 {
-    size_t len = strlen(label), fill = len + 7 < ARROW_WIDTH ? ARROW_WIDTH - len - 7 : 0;
+    size_t len = strlen(label), fill = len + 6 < ARROW_WIDTH ? ARROW_WIDTH - len - 6 : 0;
     if (to_server)
         snprintf(buf, size, "--- %s %.*s>", label, (int)fill + 1,
                  "--------------------------------------------------");
     else
-        snprintf(buf, size, "<%.*s %s ---", (int)fill + 1,
+        snprintf(buf, size, "<%.*s %s --", (int)fill + 2,
                  "--------------------------------------------------", label);
 }
 
-static void render_skipped(GString *out, guint32 skipped, guint32 rtx)
+static void render_skipped(GString *out, int indent, guint32 skipped, guint32 rtx)
 {
     if (!skipped)
         return;
-    g_string_append_printf(out, "%*s... %u data/ACK segment%s", ARROW_COLUMN, "", skipped, skipped == 1 ? "" : "s");
+    g_string_append_printf(out, "%*s... %u data/ACK segment%s", indent, "", skipped, skipped == 1 ? "" : "s");
     if (rtx)
         g_string_append_printf(out, " (%u retransmission%s)", rtx, rtx == 1 ? "" : "s");
     g_string_append(out, " ...\n");
 }
 
-/* "handshake 3/3: ACK", "close 2/4: ACK of first FIN", "retransmission":
- * the step, then the role (a handshake role without the word the step
- * already says), as the Info column writes them. */
-static void step_and_role(char *buf, size_t size, const struct tw_verdict *v, guint8 close_total)
+/* The arrow's label: the role, as the textbook names it (a handshake role
+ * without the word "handshake", which the heading says); a segment sent
+ * again or out of place by its flags. */
+static void arrow_label(char *buf, size_t size, const struct tw_verdict *v, guint8 tcp_flags)
 {
-    char step[24] = "";
     const char *role = tw_role_name(v->role);
     const char *prefix = "handshake ";
+    char flags[48];
 
-    tw_step_text(v->step, close_total, step, sizeof step);
-    if (tw_step_kind(v->step) == TW_STEP_HANDSHAKE && g_str_has_prefix(role, prefix))
-        role += strlen(prefix);
-    snprintf(buf, size, "%s%s%s", step, step[0] ? ": " : "", role);
+    flags_str(flags, sizeof flags, tcp_flags);
+    if (v->role == TW_ROLE_RETRANS)
+        snprintf(buf, size, "%s again", flags);
+    else if (v->role == TW_ROLE_OTHER)
+        snprintf(buf, size, "%s (unexpected)", flags);
+    else
+        g_strlcpy(buf, g_str_has_prefix(role, prefix) ? role + strlen(prefix) : role, size);
 }
 
 static void render_conn(GString *out, size_t id, const struct ladder_conn *lc)
 {
     const struct tw_summary *sum = &lc->summary;
+    unsigned phase = TW_STEP_NONE;
 
-    g_string_append_printf(out, "\nStream %zu: client %s <-> server %s [%s]\n", id, lc->client, lc->server,
+    g_string_append_printf(out, "\nStream %zu: client %s <-> server %s\nOutcome: %s\n", id, lc->client, lc->server,
                            tw_outcome_name(sum->outcome));
     if (sum->midstream)
         g_string_append(out, "(sides guessed: the capture started mid-connection)\n");
-    g_string_append_printf(out, "%*s %*s %-*s %-*s %-*s %s\n", FRAME_WIDTH, "frame", TIME_WIDTH, "time (s)",
-                           STATE_WIDTH, "client", ARROW_WIDTH, "", STATE_WIDTH, "server", "step");
     nstime_t t0 = lc->lines->len ? g_array_index(lc->lines, struct ladder_line, 0).time : (nstime_t){0, 0};
+    /* Times that go backwards or span hours widen the column (for the whole
+     * connection, so that its lines stay aligned). */
+    int time_width = TIME_WIDTH;
+    for (guint i = 0; i < lc->lines->len; i++) {
+        nstime_t rel;
+        char t[48];
+        nstime_delta(&rel, &g_array_index(lc->lines, struct ladder_line, i).time, &t0);
+        time_width = MAX(time_width, snprintf(t, sizeof t, "%.6f", nstime_to_sec(&rel)));
+    }
+    int indent = ARROW_COLUMN + time_width - TIME_WIDTH;
+    g_string_append_printf(out, "%*s %*s %-*s %-*s %-*s %s\n", FRAME_WIDTH, "frame", time_width, "time (s)",
+                           STATE_WIDTH, "client", ARROW_WIDTH, "", STATE_WIDTH, "server", "step");
     for (guint i = 0; i < lc->lines->len; i++) {
         const struct ladder_line *l = &g_array_index(lc->lines, struct ladder_line, i);
         const struct tw_verdict *v = &l->rec.v;
-        char flags[48], line[80], step[64];
+        char label[64], line[96], step[24] = "";
+        unsigned kind = tw_step_kind(v->step);
 
-        render_skipped(out, l->skipped, l->skipped_rtx);
-        flags_str(flags, sizeof flags, l->rec.tcp_flags);
-        arrow(line, sizeof line, flags, !l->rec.from_server);
-        step_and_role(step, sizeof step, v, sum->close_total);
+        render_skipped(out, indent, l->skipped, l->skipped_rtx);
+        if (kind != TW_STEP_NONE && kind != phase) {
+            g_string_append(out, kind == TW_STEP_HANDSHAKE ? "  handshake\n" : "  close\n");
+            phase = kind;
+        }
+        arrow_label(label, sizeof label, v, l->rec.tcp_flags);
+        arrow(line, sizeof line, label, !l->rec.from_server);
+        /* "1/3" of "handshake 1/3" or "close 1/3": the heading says which */
+        tw_step_text(v->step, sum->close_total, step, sizeof step);
+        const char *num = strchr(step, ' ');
         nstime_t rel;
         nstime_delta(&rel, &l->time, &t0);
-        g_string_append_printf(out, "%*u %*.6f %-*s %-*s %-*s %s\n", FRAME_WIDTH, l->frame, TIME_WIDTH,
+        g_string_append_printf(out, "%*u %*.6f %-*s %-*s %-*s %s", FRAME_WIDTH, l->frame, time_width,
                                nstime_to_sec(&rel), STATE_WIDTH, tw_state_name(v->next[TW_C]), ARROW_WIDTH, line,
-                               STATE_WIDTH, tw_state_name(v->next[TW_S]), step);
+                               STATE_WIDTH, tw_state_name(v->next[TW_S]), num ? num + 1 : "");
+        while (out->len && out->str[out->len - 1] == ' ')
+            g_string_truncate(out, out->len - 1);
+        g_string_append_c(out, '\n');
     }
-    render_skipped(out, lc->skipped, lc->skipped_rtx);
+    render_skipped(out, indent, lc->skipped, lc->skipped_rtx);
 }
 
 void tw_ladder_render(const struct tw_ladder *l, GString *out)

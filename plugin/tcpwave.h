@@ -61,6 +61,12 @@ void tcpwave_hosts_analyse(const struct _address *src, const struct _address *ds
                            const struct tcpwave_rec *rec, uint32_t conn, uint32_t previous);
 void tcpwave_hosts_render(struct tvbuff *tvb, struct _packet_info *pinfo, struct _proto_node *tree);
 size_t tcpwave_hosts_bytes(void);
+/* The text of -z tcpwave,hosts (tuning FALSE) or -z tcpwave,tuning for the
+ * hosts of the connections `filter` selects (NULL or "": all), for the
+ * GUI: listens while retap(retap_data) runs the file through the taps
+ * again.  NULL and *error (to g_free) when the filter is invalid. */
+char *tcpwave_hosts_report_text(int tuning, const char *filter, void (*retap)(void *), void *retap_data,
+                                char **error);
 void tcpwave_hosts_cleanup(void);
 
 /* The GUI's ladder menu (plugin/tcpwave-gui.c): registered with the

@@ -166,30 +166,38 @@ def test_midstream_only_is_no_handshake_seen(tshark, tmpdir_nobody):
 
 def test_ladder_seed_four_way(tshark):
     """The textbook figure of seed listing 1: handshake and close lines with
-    both states, the two data segments summarised."""
+    both states, each arrow named for what the segment does, the two data
+    segments summarised.  The frames, as the listing has them: 1 SYN, 2
+    SYN-ACK, 3 ACK (client port 27749 to server port 12456), 4-5 data and its
+    ACK, then the client's FIN (6), the server's ACK of it (7), the server's
+    FIN (8) and the client's ACK of it (9): a four-way close."""
     out = tshark.run("-q", "-r", PCAPS / "seed" / "seed-four-way.pcap", "-z", "tcpwave,ladder").stdout
     lines = [l for l in out.splitlines() if l.strip()]
-    body = lines[lines.index(next(l for l in lines if l.startswith("Stream 0:"))) + 2:-1]
-    assert "client 127.0.0.1:27749" in out and "server 127.0.0.1:12456" in out and "[Four-way close]" in out
-    expected = [("1", "SYN_SENT", "SYN", "-->", "SYN_RECV", "handshake 1/3"),
-                ("2", "ESTABLISHED", "SYN,ACK", "<--", "SYN_RECV", "handshake 2/3"),
-                ("3", "ESTABLISHED", "ACK", "-->", "ESTABLISHED", "handshake 3/3"),
+    start = lines.index("Stream 0: client 127.0.0.1:27749 <-> server 127.0.0.1:12456")
+    assert lines[start + 1] == "Outcome: Four-way close"
+    body = lines[start + 3:-1]
+    expected = [(None, "handshake"),
+                ("1", "SYN_SENT", "SYN", "-->", "SYN_RECV", "1/3"),
+                ("2", "ESTABLISHED", "SYN-ACK", "<--", "SYN_RECV", "2/3"),
+                ("3", "ESTABLISHED", "ACK", "-->", "ESTABLISHED", "3/3"),
                 (None, "... 2 data/ACK segments ..."),
-                ("6", "FIN_WAIT1", "FIN,ACK", "-->", "CLOSE_WAIT", "close 1/4"),
-                ("7", "FIN_WAIT2", "ACK", "<--", "CLOSE_WAIT", "close 2/4"),
-                ("8", "TIME_WAIT", "FIN,ACK", "<--", "LAST_ACK", "close 3/4"),
-                ("9", "TIME_WAIT", "ACK", "-->", "CLOSED", "close 4/4")]
+                (None, "close"),
+                ("6", "FIN_WAIT1", "first FIN", "-->", "CLOSE_WAIT", "1/4"),
+                ("7", "FIN_WAIT2", "ACK of first FIN", "<--", "CLOSE_WAIT", "2/4"),
+                ("8", "TIME_WAIT", "second FIN", "<--", "LAST_ACK", "3/4"),
+                ("9", "TIME_WAIT", "final ACK", "-->", "CLOSED", "4/4")]
     assert len(body) == len(expected), body
     for line, want in zip(body, expected):
         if want[0] is None:
-            assert want[1] in line
+            assert line.strip() == want[1]
             continue
-        frame, client, flags, direction, server, step = want
+        frame, client, label, direction, server, step = want
         words = line.split()
-        assert words[0] == frame and words[2] == client and server in words and step in line
-        arrow = line[line.index(client) + len(client):line.index(server, line.index(client) + len(client))]
-        assert f" {flags} " in arrow
+        assert words[0] == frame and words[2] == client and words[-2:] == [server, step], line
+        arrow = line[line.index(client) + len(client):line.rindex(server)]
+        assert f" {label} " in arrow
         assert (arrow.strip().endswith(">") if direction == "-->" else arrow.strip().startswith("<")), line
+    assert max(len(l) for l in out.splitlines()) <= 74  # 72 and a time column widened by the SYN-ACK's
 
 
 def test_ladder_readable_with_retransmissions_and_reset(tshark):
@@ -198,7 +206,7 @@ def test_ladder_readable_with_retransmissions_and_reset(tshark):
     as the server's FIN again, named a retransmission."""
     out = tshark.run("-q", "-r", PCAPS / "crafted" / "lost-final-ack.pcap", "-z", "tcpwave,ladder").stdout
     again = [l for l in out.splitlines() if l.split()[:1] == ["10"]]
-    assert len(again) == 1 and " FIN,ACK --- " in again[0] and again[0].endswith("retransmission"), again
+    assert len(again) == 1 and " FIN,ACK again -- " in again[0] and again[0].split()[-2:] == ["CLOSED", "3/4"], again
     out = tshark.run("-q", "-r", PCAPS / "crafted" / "reset-established.pcap", "-z", "tcpwave,ladder").stdout
-    rst = next(l for l in out.splitlines() if " RST" in l and "<" in l)
-    assert "CLOSED" in rst and rst.split()[0] == "7"
+    rst = next(l for l in out.splitlines() if " RST --" in l and "<" in l)
+    assert rst.split()[0] == "7" and rst.split()[2] == "CLOSED" and rst.split()[-1] == "CLOSED"
