@@ -70,30 +70,9 @@ mergecap -w "$WORK/pcaps/tcpwave-all.pcap" pcaps/kernel/*.pcap pcaps/seed/*.pcap
     pcaps/crafted/simultaneous-close.pcap
 mergecap -w "$WORK/pcaps/tcpwave-kernel.pcap" pcaps/kernel/*.pcap
 cp pcaps/kernel/hosts/server_time_wait.pcap "$WORK/pcaps/"
-# The I/O Graph's workload, known by construction: client 10.9.0.1, server
-# 10.9.0.2:80, which closes every connection (a three-way close 10 ms after
-# the handshake) and so holds TIME_WAIT 60 s (Linux, tcpwave's default) from
-# 11 ms after the connection's SYN.  Phase 1: 240 connections, one every
-# 0.25 s, so the count climbs by 4 a second to 240 (at 59.761 s; the close at
-# 60.011 s enters as the first leaves).  Phase 2, from 60 s: 60 connections,
-# one every 2 s; phase 1's sockets leave 4 a second and new ones come one
-# every 2 s, so the count falls to 30 (60 s / 2 s) at 120 s and stays there.
-PYTHONPATH=tools /usr/bin/python3 - "$WORK/pcaps/time-wait-schedule.pcap" <<'PY'
-import sys
-import pcapkit
-from pcapkit import ACK, FIN, SYN
-starts = [i * 0.25 for i in range(240)] + [60.0 + i * 2.0 for i in range(60)]
-with pcapkit.PcapWriter(sys.argv[1]) as w:
-    for i, t0 in enumerate(starts):
-        sport, c, s = 20000 + i, 1000, 5000
-        for dt, from_client, flags, seq, ack in ((0.000, True, SYN, c, 0), (0.001, False, SYN | ACK, s, c + 1),
-                                                 (0.002, True, ACK, c + 1, s + 1),
-                                                 (0.010, False, FIN | ACK, s + 1, c + 1),
-                                                 (0.011, True, FIN | ACK, c + 1, s + 2),
-                                                 (0.012, False, ACK, s + 2, c + 2)):
-            src, dst, sp, dp = ("10.9.0.1", "10.9.0.2", sport, 80) if from_client else ("10.9.0.2", "10.9.0.1", 80, sport)
-            w.write(pcapkit.tcp_frame(src, dst, sp, dp, seq, ack, flags), pcapkit.usec_ns(1000.0 + t0 + dt))
-PY
+# The I/O Graph's workload, known by construction (tools/time_wait_schedule.py:
+# a server's TIME_WAIT climbs to 240, falls to 30 and stays there).
+/usr/bin/python3 tools/time_wait_schedule.py "$WORK/pcaps/time-wait-schedule.pcap"
 chmod 644 "$WORK"/pcaps/*
 
 RUNAS=

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import PCAPS
+from conftest import PCAPS, ROOT
 
 
 def test_ladder_menu_registered_under_statistics(tshark):
@@ -139,3 +139,32 @@ def test_info_column_compact(tshark, two_pass):
 def test_info_column_off_by_default(tshark):
     out = tshark.run("-r", PCAPS / "seed" / "seed-three-way.pcap").stdout
     assert out.strip() and not any("| client " in line for line in out.splitlines())
+
+
+def test_io_graph_workload_draws_its_schedule(tshark, tmp_path):
+    """The README's I/O Graph (scripts/screenshots.sh): MAX(tcpwave.host.time_wait)
+    per second over the packets with ip.addr == 10.9.0.2, on
+    tools/time_wait_schedule.py's capture.  By construction (see that file):
+    a close every 0.25 s for 60 s, so 4 more each second up to 240; then a
+    close every 2 s while the first 240 leave one every 0.25 s, down to 30 at
+    120 s; 30 to the end."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import time_wait_schedule
+
+    tmp_path.chmod(0o755)
+    pcap = tmp_path / "schedule.pcap"
+    time_wait_schedule.write(pcap)
+    pcap.chmod(0o644)
+    rows = tshark.fields(pcap, ["frame.time_relative", "tcpwave.host.time_wait"], "-Y",
+                         "ip.addr == 10.9.0.2 && tcpwave.host.time_wait")
+    curve = {}
+    for t, values in rows:
+        second = int(float(t))
+        curve[second] = max([curve.get(second, 0)] + [int(v) for v in values.split(",")])
+    assert [curve[s] for s in range(60)] == [4 * (s + 1) for s in range(60)]
+    assert max(curve.values()) == 240
+    falling = [curve[s] for s in range(60, 120) if s in curve]
+    # at 60.011 s the first new close enters as the first old one leaves: still 240 in second 60
+    assert falling == sorted(falling, reverse=True) and falling[0] == 240 and falling[-1] > 30
+    assert {curve[s] for s in curve if s >= 120} == {30} and max(curve) == 178
