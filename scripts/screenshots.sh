@@ -114,7 +114,7 @@ column.width:
 	%uS, 70,
 	%uD, 70,
 	"%Cus:tcpwave.role", 135,
-	"%Cus:tcpwave.step", 100,
+	"%Cus:tcpwave.step", 115,
 	"%Cus:tcpwave.state.client", 105,
 	"%Cus:tcpwave.state.server", 105,
 	%i, -1
@@ -423,13 +423,16 @@ if want details; then
     ws details -r "$SEED" -g 8
     main=$(wait_win '^seed-four-way\.pcap')
     sleep 3
-    # Click an empty spot of the details pane (this focuses it), go to its last
-    # top-level item (the tcpwave tree) and expand it with its subtrees
-    # (Shift+Right). Keys go through XTEST to the focused widget.
+    # Click an empty spot of the details pane (this focuses it), go to its
+    # fifth top-level item (Frame, Ethernet, IPv4, TCP, then the tcpwave
+    # lifecycle tree; the host occupancy trees follow it) and expand it with
+    # its subtrees (Shift+Right). Keys go through XTEST to the focused widget.
     xdotool mousemove --window "$main" 640 760 click 1
     sleep 1
-    xdotool key End
-    sleep 1
+    xdotool key Home
+    sleep 0.5
+    for _ in 1 2 3 4; do xdotool key Down; sleep 0.3; done
+    sleep 0.5
     xdotool key shift+Right
     sleep 1
     away
