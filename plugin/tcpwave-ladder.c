@@ -229,7 +229,7 @@ char *tw_ladder_stream_filter(const struct tw_ladder *l, unsigned i)
         return g_strdup_printf("tcp.stream == %u", g_array_index(lc->streams, guint32, 0));
     GString *f = g_string_new("tcp.stream in {");
     for (guint s = 0; s < lc->streams->len; s++)
-        g_string_append_printf(f, "%s%u", s ? " " : "", g_array_index(lc->streams, guint32, s));
+        g_string_append_printf(f, "%s%u", s ? ", " : "", g_array_index(lc->streams, guint32, s)); /* 4.0 wants the commas */
     g_string_append_c(f, '}');
     return g_string_free(f, FALSE);
 }
