@@ -218,7 +218,7 @@ def test_every_output_survives(tshark, name, two_pass):
     p = tshark.run(*args, check=False, timeout=120)
     assert p.returncode in ((0, *UNREADABLE_FILE_STATUS) if name in DAMAGED else (0,)), p.stderr
     if p.returncode == 0 and name not in DAMAGED:
-        assert "TCP Connection Outcomes" in p.stdout and "TCP connection ladder" in p.stdout
+        assert "TCP Connection Outcomes" in p.stdout and "TCP Connection Ladder" in p.stdout
 
 
 @pytest.mark.parametrize("name", HOSTILE_FILES)
