@@ -81,10 +81,10 @@ def state_changes(rows):
     return changes, breaks
 
 
-@pytest.fixture(scope="module")
 TABLES = ["-z", "tcpwave,stat", "-z", "tcpwave,conv", "-z", "tcpwave,states", "-z", "tcpwave,phases"]
 
 
+@pytest.fixture(scope="module")
 def corpus_runs(tshark, tmp_path_factory):
     corpus_or_skip()
     no_plugin = tmp_path_factory.mktemp("no-plugins")
