@@ -22,6 +22,7 @@
 #include "tcpwave-ladder.h"
 #include "tcpwave.h"
 #include "tw_compat.h"
+#include "tw_text.h"
 
 #define LADDER_TITLE "TCP Connection Ladder (tcpwave)"
 #define HOSTS_TITLE "TCP Hosts (tcpwave)"
@@ -171,108 +172,7 @@ static void ladder_of_displayed(ext_menubar_gui_type gui_type _U_, gpointer gui_
 /* ---- The hosts and tuning reports ----
  *
  * The text of -z tcpwave,hosts and -z tcpwave,tuning (plugin/tcpwave-hosts.c
- * writes both), laid out for the window: each "a|b|c" table (a header line,
- * then rows) is printed in aligned columns when it fits TEXT_WIDTH, and
- * otherwise turned on its side, one column per row (per host), as many
- * side by side as fit.  The rest of the text is kept as it is (the window
- * wraps prose at word boundaries). */
-
-static void print_aligned(GString *out, GPtrArray *rows, const guint *width, guint ncols)
-{
-    for (guint r = 0; r < rows->len; r++) {
-        gchar **cells = g_ptr_array_index(rows, r);
-        for (guint c = 0; c < ncols && cells[c]; c++)
-            g_string_append_printf(out, "%s%-*s", c ? "  " : "", c + 1 < ncols ? (int)width[c] : 0, cells[c]);
-        g_string_append_c(out, '\n');
-    }
-}
-
-/* The header's names down the left; each row a column, in groups that fit. */
-static void print_sideways(GString *out, GPtrArray *rows, guint ncols)
-{
-    gchar **header = g_ptr_array_index(rows, 0);
-    guint label = 0;
-
-    for (guint c = 0; c < ncols; c++)
-        label = MAX(label, (guint)g_utf8_strlen(header[c] ? header[c] : "", -1));
-    for (guint first = 1; first < rows->len;) {
-        guint last = first, used = label;
-        guint widths[64];
-        while (last < rows->len && last - first < G_N_ELEMENTS(widths)) {
-            gchar **cells = g_ptr_array_index(rows, last);
-            guint w = 0;
-            for (guint c = 0; c < ncols && cells[c]; c++)
-                w = MAX(w, (guint)g_utf8_strlen(cells[c], -1));
-            if (last > first && used + 2 + w > TEXT_WIDTH)
-                break;
-            widths[last - first] = w;
-            used += 2 + w;
-            last++;
-        }
-        if (first > 1)
-            g_string_append_c(out, '\n');
-        for (guint c = 0; c < ncols; c++) {
-            g_string_append_printf(out, "%-*s", (int)label, header[c] ? header[c] : "");
-            for (guint r = first; r < last; r++) {
-                gchar **cells = g_ptr_array_index(rows, r);
-                const char *cell = "";
-                for (guint k = 0; k <= c && cells[k]; k++)
-                    cell = k == c ? cells[k] : cell;
-                /* the first line names the column (the host): left; numbers right */
-                g_string_append_printf(out, c == 0 ? "  %-*s" : "  %*s", (int)widths[r - first], cell);
-            }
-            g_string_append_c(out, '\n');
-        }
-        first = last;
-    }
-}
-
-static void flush_table(GString *out, GPtrArray *rows)
-{
-    guint ncols = 0, total = 0;
-    guint width[256] = {0};
-
-    if (rows->len == 0)
-        return;
-    for (guint r = 0; r < rows->len; r++) {
-        gchar **cells = g_ptr_array_index(rows, r);
-        for (guint c = 0; cells[c] && c < G_N_ELEMENTS(width); c++) {
-            width[c] = MAX(width[c], (guint)g_utf8_strlen(cells[c], -1));
-            ncols = MAX(ncols, c + 1);
-        }
-    }
-    for (guint c = 0; c < ncols; c++)
-        total += width[c] + (c ? 2 : 0);
-    if (total <= TEXT_WIDTH || rows->len == 1)
-        print_aligned(out, rows, width, ncols);
-    else
-        print_sideways(out, rows, ncols);
-    g_ptr_array_set_size(rows, 0);
-}
-
-static void fit_tables(const char *text, GString *out)
-{
-    gchar **lines = g_strsplit(text, "\n", -1);
-    GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
-
-    for (guint i = 0; lines[i]; i++) {
-        if (strchr(lines[i], '|')) {
-            g_ptr_array_add(rows, g_strsplit(lines[i], "|", -1));
-            continue;
-        }
-        flush_table(out, rows);
-        /* the rules: as wide as the window */
-        if (lines[i][0] == '=' && strspn(lines[i], "=") == strlen(lines[i]))
-            g_string_append_printf(out, "%.*s", TEXT_WIDTH, lines[i]);
-        else
-            g_string_append(out, lines[i]);
-        if (lines[i + 1])
-            g_string_append_c(out, '\n');
-    }
-    flush_table(out, rows);
-    g_ptr_array_free(rows, TRUE);
-    g_strfreev(lines);
-}
+ * writes both), laid out for the window by tw_text_fit_tables(). */
 
 static void retap(void *ops) { ((const funnel_ops_t *)ops)->retap_packets(((const funnel_ops_t *)ops)->ops_id); }
 
@@ -287,7 +187,7 @@ static void show_report(gboolean tuning)
     char *text = tcpwave_hosts_report_text(tuning, filter, retap, (void *)ops, &error);
     GString *shown = g_string_new(NULL);
     if (text)
-        fit_tables(text, shown);
+        tw_text_fit_tables(text, TEXT_WIDTH, shown);
     else
         g_string_printf(shown, "The report cannot use the filter \"%s\": %s\n", filter ? filter : "", error);
     funnel_text_window_t *win = ops->new_text_window(ops->ops_id, tuning ? TUNING_TITLE : HOSTS_TITLE);

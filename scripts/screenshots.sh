@@ -418,6 +418,27 @@ if want iograph; then
     stop_ws
 fi
 
+# Not a picture (ONLY=nofile only): every tcpwave menu entry with no file
+# open must open its window and leave Wireshark running.
+if [ "${ONLY:-}" = nofile ]; then
+    ws nofile
+    main=$(wait_win '^The Wireshark Network Analyzer')
+    sleep 3
+    for entry in "2 0" "2 1" "1 0" "1 1"; do
+        set -- $entry
+        menu_plugin "$main" "$1"
+        n=0
+        while [ $n -lt "$2" ]; do xdotool key Down; n=$((n + 1)); sleep 0.3; done
+        xdotool key Return
+        sleep 2
+        kill -0 "$WS_PID" || { echo "Wireshark died at menu entry $entry" >&2; cat "$WORK/log/nofile.log" >&2; exit 1; }
+        xdotool key Escape
+        sleep 1
+    done
+    echo "no file: every tcpwave menu entry opened, Wireshark still running"
+    stop_ws
+fi
+
 # 13. Packet details of frame 8 (the second FIN), tcpwave subtree expanded.
 if want details; then
     ws details -r "$SEED" -g 8
