@@ -886,7 +886,10 @@ static void report_memory(void)
     size_t tuple_bytes = tw_index_bytes(&last_conn_by_tuple) + tw_table_bytes(&tuples4) +
                          tw_table_bytes(&tuples_other) + tw_table_bytes(&tuple_refs);
     size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
-    size_t per_conn = tw_table_bytes(&conns) + tuple_bytes + tw_table_bytes(&aliases) + tw_table_bytes(&zeeks) +
+    size_t overrides = 0;
+    for (size_t i = 0; i < conns.count; i++)
+        overrides += tw_conn_heap_bytes(tw_table_get(&conns, i));
+    size_t per_conn = tw_table_bytes(&conns) + overrides + tuple_bytes + tw_table_bytes(&aliases) + tw_table_bytes(&zeeks) +
                       tcpwave_stat_bytes();
 
     size_t fixed = conv_cache ? CONV_CACHE_SIZE * sizeof *conv_cache : 0; /* whatever the file's size */
@@ -897,7 +900,7 @@ static void report_memory(void)
             "tcpwave memory: frames %zu records %zu connections %zu | bytes: index %zu records %zu "
             "connections %zu tuples %zu aliases %zu statistics %zu cache %zu total %zu\n",
             frame_index.count - 1, records.count, conns.count, tw_table_bytes(&frame_index),
-            tw_table_bytes(&records), tw_table_bytes(&conns), tuple_bytes, tw_table_bytes(&aliases),
+            tw_table_bytes(&records), tw_table_bytes(&conns) + overrides, tuple_bytes, tw_table_bytes(&aliases),
             tcpwave_stat_bytes(), fixed, per_frame + per_conn + fixed);
 }
 
@@ -906,6 +909,8 @@ static void tcpwave_cleanup(void)
     report_memory();
     tcpwave_stat_cleanup();
     tcpwave_hosts_cleanup(); /* issue 12 */
+    for (size_t i = 0; i < conns.count; i++)
+        tw_conn_free(tw_table_get(&conns, i));
     tw_table_clear(&conns);
     tw_table_clear(&records);
     tw_table_clear(&frame_index);

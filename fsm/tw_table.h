@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define TW_TABLE_CHUNK 4096u
+#define TW_TABLE_CHUNK 1024u
 
 struct tw_table {
     size_t elem_size;
