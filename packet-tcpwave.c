@@ -805,7 +805,6 @@ static gboolean experts_seen(const packet_info *pinfo)
  * (tshark -q with only taps), no item is built and no string formatted. */
 static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec)
 {
-    const struct tw_conn *c = rec->kind == TCPWAVE_REC_PENDING ? NULL : conn_of(rec->stream);
     struct tw_verdict v = rec->v;
     struct tw_summary sum;
     char step[24] = "";
@@ -814,14 +813,16 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     if (rec->kind == TCPWAVE_REC_PENDING)
         return;
     gboolean tapped = have_tap_listener(tcpwave_tap);
-    if (c && PINFO_FD_VISITED(pinfo) && rec->kind == TCPWAVE_REC_SEGMENT)
-        tw_conn_view(c, pinfo->num, &v);
     /* Expert notes nobody can see are not formatted (Wireshark formats
-     * each one even without a tree). */
+     * each one even without a tree); the two-pass view changes states, not
+     * events. */
     gboolean notes = v.events && (tree || experts_seen(pinfo));
     /* Plain tshark output with the plugin unused: nothing to build. */
     if (rec->kind == TCPWAVE_REC_SEGMENT && !tree && !pref_info_column && !tapped && !notes)
         return;
+    const struct tw_conn *c = conn_of(rec->stream);
+    if (c && PINFO_FD_VISITED(pinfo) && rec->kind == TCPWAVE_REC_SEGMENT)
+        tw_conn_view(c, pinfo->num, &v);
     if (c)
         tw_conn_summary(c, &sum);
     if (rec->kind == TCPWAVE_REC_SEGMENT && c && (tree || pref_info_column))
