@@ -372,7 +372,9 @@ fi
 # Hosts, on the kernel workload where a server closed its connections
 # (pcaps/kernel/hosts/server_time_wait.pcap); then Tuning on the same.
 if want hosts; then
-    ws hosts -r "$WORK/pcaps/server_time_wait.pcap"
+    # the per-host counts: computed as the file is read only when asked (the
+    # preference, which the tcpwave profile sets)
+    ws hosts -o tcpwave.hosts:TRUE -r "$WORK/pcaps/server_time_wait.pcap"
     main=$(wait_win '^server_time_wait\.pcap')
     sleep 3
     menu_hosts "$main"
@@ -403,7 +405,7 @@ if want iograph; then
         '"TRUE","TIME_WAIT held by 10.9.0.2","ip.addr == 10.9.0.2","#d62728","Line","MAX(Y Field)","tcpwave.host.time_wait","None","1"' \
         >"$WORK/home/.config/wireshark/io_graphs"
     [ -z "$RUNAS" ] || chown 65534:65534 "$WORK/home/.config/wireshark/io_graphs"
-    ws iograph -r "$WORK/pcaps/time-wait-schedule.pcap"
+    ws iograph -o tcpwave.hosts:TRUE -r "$WORK/pcaps/time-wait-schedule.pcap"
     main=$(wait_win '^time-wait-schedule\.pcap')
     sleep 3
     focus "$main"
