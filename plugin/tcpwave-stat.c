@@ -401,12 +401,16 @@ static void conn_update(struct selection *sel, packet_info *pinfo, const struct 
                         sum->handshake << 14 | (sum->final_ack_seen ? 1u << 16 : 0) | sum->reset_by << 17 |
                         (guint32)sum->close_time << 19 | (guint32)sum->handshake_time << 21;
     guint row = e->row - 1;
-    /* Zeek's columns change with segments that change nothing else. */
+    /* Zeek's columns change with segments that change nothing else.  The GUI
+     * opens a table after the file was read: unless the preference
+     * tcpwave.zeek asked, Zeek's view was not computed, and the cells say so
+     * rather than look empty. */
+    gboolean zeek = (tcpwave_computed() & TCPWAVE_WANT_ZEEK) != 0;
     for (guint col = 0; col < ct->ncols; col++) {
         if (ct->cells[col] == CELL_ZEEK_STATE)
-            set_string(t, row, col, info->zeek_state, FALSE);
+            set_string(t, row, col, zeek ? info->zeek_state : "not computed", FALSE);
         else if (ct->cells[col] == CELL_ZEEK_HISTORY)
-            set_string(t, row, col, info->zeek_history, TRUE);
+            set_string(t, row, col, zeek ? info->zeek_history : "-", TRUE);
     }
     if (signature == e->signature)
         return;
