@@ -581,12 +581,12 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
      * subset tvb (callgrind, bench/profile.sh). */
     guint8 h[16] = {0};
     tvb_memcpy(tvb, h, 0, MIN(captured, sizeof h));
-    guint16 offset_flags = pntoh16(h + 12); /* data offset, reserved bits, flags */
+    guint16 offset_flags = tw_pntoh16(h + 12); /* data offset, reserved bits, flags */
     guint hlen = (offset_flags >> 12) * 4u;
     p->s.frame = pinfo->num;
     p->s.time_ns = time_ns(&pinfo->abs_ts);
-    p->s.sport = pntoh16(h);
-    p->s.dport = pntoh16(h + 2);
+    p->s.sport = tw_pntoh16(h);
+    p->s.dport = tw_pntoh16(h + 2);
     if (pinfo->flags.in_error_pkt) {
         /* sFlow marks its samples as error packets too (asked only here: the
          * walk over the frame's layers compares names) */
@@ -598,11 +598,11 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
         p->kind = TCPWAVE_REC_TRUNCATED;
     } else {
         p->kind = TCPWAVE_REC_SEGMENT;
-        p->s.seq = pntoh32(h + 4);
-        p->s.ack = pntoh32(h + 8);
+        p->s.seq = tw_pntoh32(h + 4);
+        p->s.ack = tw_pntoh32(h + 8);
         p->s.flags = (guint8)offset_flags;
         /* The window, where captured; else the largest unscaled one. */
-        p->s.window = captured >= 16 ? pntoh16(h + 14) : G_MAXUINT16;
+        p->s.window = captured >= 16 ? tw_pntoh16(h + 14) : G_MAXUINT16;
         p->window_captured = captured >= 16;
         p->payload_cut = captured < reported;
         p->s.len = reported - hlen;

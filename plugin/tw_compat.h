@@ -34,6 +34,17 @@
 #define TW_ETT_INIT (-1)
 #endif
 
+/* Big-endian reads from a pointer (wsutil/pint.h): pntoh16/pntoh32 up to
+ * 4.4, pntohu16/pntohu32 from 4.6 on (Debian unstable's 4.6 has only the
+ * latter). */
+#if TW_WS_AT_LEAST(4, 6)
+#define tw_pntoh16 pntohu16
+#define tw_pntoh32 pntohu32
+#else
+#define tw_pntoh16 pntoh16
+#define tw_pntoh32 pntoh32
+#endif
+
 /* How many bytes of a TCP header TCP reads before it assigns tcp.stream (its
  * conversation lookup): up to the window (16) until 4.4, up to the flags (14)
  * from 4.6 on.  With fewer captured, TCP throws first and the segment has no
