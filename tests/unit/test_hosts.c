@@ -340,6 +340,51 @@ static void test_syn_recv_retransmitted_syn_answered_late_synack_retransmitted(v
     tw_hosts_clear(&w.h);
 }
 
+/* Linux with a full accept queue: the client's ACK is not taken, the request
+ * stays (tcp_check_req(), inet_rsk(req)->acked) and its timer sends the
+ * SYN-ACK again; `ss state syn-recv` lists it until the server sends a
+ * segment of an established socket (pcaps/kernel/hosts/syn_backlog.pcap). */
+static void test_syn_recv_synack_after_ack_counted_again_until_server_sends(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 0);
+    c.sseq--; /* the same SYN-ACK again */
+    seg(&w, &c, 1 * SEC, false, S | A);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    g_assert_cmpuint(w.changes, ==, 1);
+    g_assert_cmpuint(w.change[0].count, ==, TW_HC_SYN_RECV);
+    g_assert_cmpuint(w.change[0].value, ==, 1);
+    seg(&w, &c, 1 * SEC + 1 * MS, true, A); /* the client's ACK again: not taken either */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    seg(&w, &c, 2 * SEC, true, F | A); /* nor its FIN: no CLOSE_WAIT on a request */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_CLOSE_WAIT], ==, 0);
+    seg(&w, &c, 3 * SEC, false, A); /* the server ACKs: it was established */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 0);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_CLOSE_WAIT], ==, 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->synacks_retransmitted, ==, 1);
+    tw_hosts_clear(&w.h);
+}
+
+static void test_syn_recv_synack_after_ack_client_rst_ends_it(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    c.sseq--;
+    seg(&w, &c, 1 * SEC, false, S | A);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    seg(&w, &c, 2 * SEC, true, R | A);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 0);
+    tw_hosts_clear(&w.h);
+}
+
 static void test_listen_syns_unanswered_counted_at_finish(void)
 {
     struct world w;
@@ -474,6 +519,10 @@ int main(int argc, char **argv)
                     test_syn_recv_counted_from_synack_ended_by_ack);
     g_test_add_func("/hosts/syn_recv/retransmissions/answered_late",
                     test_syn_recv_retransmitted_syn_answered_late_synack_retransmitted);
+    g_test_add_func("/hosts/syn_recv/synack_after_ack/counted_again_until_server_sends",
+                    test_syn_recv_synack_after_ack_counted_again_until_server_sends);
+    g_test_add_func("/hosts/syn_recv/synack_after_ack_then_client_rst/ended",
+                    test_syn_recv_synack_after_ack_client_rst_ends_it);
     g_test_add_func("/hosts/listen/syns_unanswered/counted_at_finish", test_listen_syns_unanswered_counted_at_finish);
     g_test_add_func("/hosts/listen/half_open/peak_per_port", test_listen_port_half_open_peak);
     g_test_add_func("/hosts/client/ports/range_and_concurrency", test_client_ports_range_and_concurrency);
