@@ -286,7 +286,8 @@ static void print_hosts(const struct report *r)
     printf("Filter: %s\n", r->filter ? r->filter : "");
     printf("Host|Conns as client|Conns as server|Closes started|TIME_WAIT peak|TIME_WAIT peak at (s)|TIME_WAIT at end|"
            "TIME_WAIT expired|TIME_WAIT ended by a segment|TIME_WAIT ended by SYN|CLOSE_WAIT peak|CLOSE_WAIT at end|"
-           "CLOSE_WAIT longest (s)|FIN_WAIT2 peak|FIN_WAIT2 longest (s)|FIN_WAIT2 expired|SYN_RECV peak|SYNs received|"
+           "CLOSE_WAIT longest (s)|FIN_WAIT2 peak|FIN_WAIT2 longest (s)|FIN_WAIT2 expired|SYN_RECV peak|SYN_RECV at end|"
+           "SYNs received|"
            "SYNs unanswered|SYNs answered after retransmission|SYN-ACKs retransmitted|RSTs sent|RSTs received|"
            "Client ports|Client concurrent peak|Port reuses|Port reuses in TIME_WAIT|Shortest port reuse (s)|"
            "Keep-alives|Shortest keep-alive idle (s)\n");
@@ -303,11 +304,11 @@ static void print_hosts(const struct report *r)
             printf("%.3f|", rel(h->peak_ns[TW_HC_TIME_WAIT]));
         else
             printf("-|");
-        printf("%u|%u|%u|%u|%u|%u|%.3f|%u|%.3f|%u|%u|%u|%u|%u|%u|%u|%u|", h->cur[TW_HC_TIME_WAIT],
+        printf("%u|%u|%u|%u|%u|%u|%.3f|%u|%.3f|%u|%u|%u|%u|%u|%u|%u|%u|%u|", h->cur[TW_HC_TIME_WAIT],
                h->ended[TW_HC_TIME_WAIT][TW_HE_TIMER], h->ended[TW_HC_TIME_WAIT][TW_HE_SEGMENT],
                h->ended[TW_HC_TIME_WAIT][TW_HE_REUSE], h->peak[TW_HC_CLOSE_WAIT], h->cur[TW_HC_CLOSE_WAIT],
                secs(cw), h->peak[TW_HC_FIN_WAIT2], secs(fw), h->ended[TW_HC_FIN_WAIT2][TW_HE_TIMER],
-               h->peak[TW_HC_SYN_RECV], h->syns_received, h->syns_unanswered, h->syns_answered_late,
+               h->peak[TW_HC_SYN_RECV], h->cur[TW_HC_SYN_RECV], h->syns_received, h->syns_unanswered, h->syns_answered_late,
                h->synacks_retransmitted, h->rst_sent, h->rst_received);
         if (h->conns_client)
             printf("%u-%u|", h->port_lo, h->port_hi);
@@ -326,13 +327,13 @@ static void print_hosts(const struct report *r)
         g_free(addr);
     }
     printf("\nListening ports (server address:port that sent a SYN-ACK)\n");
-    printf("Server|Port|SYNs received|Half-open (SYN_RECV) peak|Peak at (s)\n");
+    printf("Server|Port|SYNs received|Half-open (SYN_RECV) peak|Peak at (s)|Half-open at end\n");
     for (size_t i = 0; i < engine.ports_cap; i++) {
         const struct tw_hosts_port *p = tw_hosts_port_at(&engine, i);
         if (!p || !selected(r, p->host_plus1 - 1) || p->peak == 0)
             continue;
         char *addr = host_str(p->host_plus1 - 1);
-        printf("%s|%u|%u|%u|%.3f\n", addr, p->port, p->syns_received, p->peak, rel(p->peak_ns));
+        printf("%s|%u|%u|%u|%.3f|%u\n", addr, p->port, p->syns_received, p->peak, rel(p->peak_ns), p->syn_recv);
         g_free(addr);
     }
     printf("=====================================================================================================\n");
@@ -409,6 +410,13 @@ static void print_tuning(const struct report *r)
                                             "anything here."
                                           : "That reaches the range where the limit matters.");
         g_free(a);
+        guint32 sid = 0, dropped = 0;
+        if (top_host(r, fig_unanswered, &sid, &dropped) && sid == best->host_plus1 - 1 && best->peak < 96)
+            printf("  SYNs went unanswered or were answered late while at most %u half-open were seen on it: the "
+                   "queue that was full was the listener's own (listen()'s backlog, capped by net.core.somaxconn) "
+                   "or its accept queue.  tcp_max_syn_backlog drops requests only once more than 3/4 of it are "
+                   "half-open, and only without syncookies: at the default (at least 128) or the post's value it "
+                   "played no part here.\n", best->peak);
     } else {
         printf("  No SYN-ACK was captured: the capture shows nothing about the SYN backlog.\n");
     }

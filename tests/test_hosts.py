@@ -36,6 +36,20 @@ def hosts(tshark, pcap, *extra):
     return rows, out
 
 
+def ports(out):
+    """The listening ports table of a -z tcpwave,hosts output: {(server, port): row}."""
+    lines = out.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith("Server|Port|"))
+    cols = lines[head].split("|")
+    rows = {}
+    for line in lines[head + 1:]:
+        if not line.strip() or line.startswith("="):
+            break
+        cells = line.split("|")
+        rows[cells[0], int(cells[1])] = dict(zip(cols, cells))
+    return rows
+
+
 def tuning(tshark, pcap, *extra):
     return tshark.run("-q", "-r", str(pcap), "-z", "tcpwave,tuning", *extra).stdout
 
@@ -87,6 +101,88 @@ class TestKernelAgainstSs:
         assert int(client["TIME_WAIT peak"]) == exp["ss_peak"]["client_time_wait"]
         assert int(client["TIME_WAIT at end"]) == exp["ss_end"]["client_time_wait"]
         assert gap <= float(client["Shortest port reuse (s)"]) < gap + 0.2
+
+
+class TestSynBacklog:
+    """listen(fd, 1) with tcp_syncookies=0, flooded by a burst of connect()s
+    (tests/capture/make_host_pcaps.py syn_backlog).  The expected values are
+    the kernel's: `ss` polled in the server, its counters (nstat) in both
+    namespaces, and what each connect() saw (TCP_INFO).
+
+    Linux, net/ipv4/tcp_input.c tcp_conn_request(): a SYN is dropped when the
+    SYN queue is full (inet_csk_reqsk_queue_is_full(): more requests than
+    sk_max_ack_backlog = min(backlog, somaxconn), so at most backlog + 1 are
+    half-open) and no cookie is sent, or when the accept queue is full
+    (sk_acceptq_is_full(), with or without cookies)."""
+
+    TCP_SYN_SENT = 2  # include/net/tcp_states.h
+
+    @pytest.fixture(scope="class")
+    def run(self, tshark):
+        exp = ss("syn_backlog")
+        rows, out = hosts(tshark, KERNEL / "syn_backlog.pcap")
+        return exp, rows[exp["server"]], ports(out)[exp["server"], exp["port"]]
+
+    def test_syns_received_are_the_clients_connects(self, run):
+        exp, server, port = run
+        # TcpActiveOpens: one per connect() (tcp_connect()); each sent one SYN first.
+        assert int(server["SYNs received"]) == exp["client_counters"]["TcpActiveOpens"] == len(exp["connects"])
+        assert int(port["SYNs received"]) == len(exp["connects"])
+
+    def test_syns_unanswered_are_the_sockets_still_in_syn_sent(self, run):
+        exp, server, _ = run
+        still = [c for c in exp["connects"] if c["tcpi_state"] == self.TCP_SYN_SENT]
+        assert still and all(c["tcpi_total_retrans"] > 0 for c in still)
+        assert int(server["SYNs unanswered"]) == len(still)
+
+    def test_syns_answered_after_retransmission(self, run):
+        exp, server, _ = run
+        # Connected, and TCP_INFO counted retransmissions of the SYN before it was answered.
+        late = [c for c in exp["connects"] if "connected_after" in c and c.get("retrans_when_connected", 0) > 0]
+        assert late
+        assert int(server["SYNs answered after retransmission"]) == len(late)
+
+    def test_synacks_retransmitted_are_the_kernels(self, run):
+        exp, server, _ = run
+        # The server sends no SYN: its TCPSynRetrans (tcp_rtx_synack()) are SYN-ACKs, as are its
+        # RetransSegs (it sends no data).
+        counted = exp["server_counters"].get("TcpExtTCPSynRetrans", 0)
+        assert counted == exp["server_counters"].get("TcpRetransSegs", 0) > 0
+        assert int(server["SYN-ACKs retransmitted"]) == counted
+
+    def test_half_open_peak_between_ss_and_the_kernels_bound(self, run):
+        exp, server, port = run
+        backlog = 1
+        # ss saw at least this many at once; the kernel never holds more than backlog + 1.
+        assert exp["ss_peak"]["server_syn_recv"] <= int(port["Half-open (SYN_RECV) peak"]) <= backlog + 1
+        assert int(server["SYN_RECV peak"]) == int(port["Half-open (SYN_RECV) peak"])
+
+    def test_half_open_at_end_is_what_ss_listed(self, run):
+        exp, server, port = run
+        # The request whose ACK a full accept queue did not take (tcp_check_req(): acked = 1):
+        # ss lists it in SYN-RECV to the end, and the server sent its SYN-ACK again.
+        assert exp["ss_end"]["server_syn_recv"] == 1
+        assert int(port["Half-open at end"]) == exp["ss_end"]["server_syn_recv"]
+        assert int(server["SYN_RECV at end"]) == exp["ss_end"]["server_syn_recv"]
+
+    def test_close_wait_only_on_accepted_children(self, run):
+        exp, server, _ = run
+        # The client closed every connected socket at its end; the request still half-open took
+        # no FIN (no CLOSE_WAIT), the children did.
+        assert int(server["CLOSE_WAIT peak"]) == exp["ss_peak"]["server_close_wait"]
+        assert int(server["CLOSE_WAIT at end"]) == exp["ss_end"]["server_close_wait"]
+
+    def test_tuning_syncookies_and_backlog(self, tshark, run):
+        exp, _, port = run
+        out = tuning(tshark, KERNEL / "syn_backlog.pcap")
+        still = sum(1 for c in exp["connects"] if c["tcpi_state"] == self.TCP_SYN_SENT)
+        late = sum(1 for c in exp["connects"] if c.get("retrans_when_connected", 0) > 0)
+        assert (f"{exp['server']} received {len(exp['connects'])} SYNs: {still} never answered, {late} answered "
+                f"only after a retransmission; {exp['server_counters']['TcpExtTCPSynRetrans']} SYN-ACKs "
+                f"retransmitted." in out)
+        peak = int(port["Half-open (SYN_RECV) peak"])
+        assert f"The most half-open connections on one listening port: {peak} on {exp['server']} port 8000" in out
+        assert f"while at most {peak} half-open were seen on it: the queue that was full was the listener's own" in out
 
 
 class TestTuningAgainstSs:
