@@ -303,3 +303,75 @@ class TestSchedule:
     def test_filter_selects_hosts_not_counts(self, tshark, schedule):
         only = tshark.run("-q", "-r", str(schedule), "-z", "tcpwave,hosts,tcp.srcport==20149").stdout
         assert "10.9.0.2|0|150|150|120|" in only
+
+
+class TestGeneratedSchedule:
+    """bench/gen --schedule: connection i starts at i * I us and runs the same
+    four-way close (bench/gen.c): the server holds CLOSE_WAIT for H us, the
+    client FIN_WAIT2 for H - 1 us and then TIME_WAIT for the preference's D.
+    Intervals of length L begun every I us overlap at most ceil(L / I) at once
+    (an interval [s, s + L) is counted at s, not at s + L), never more than N;
+    at the last segment (1 us after the last TIME_WAIT began), the TIME_WAITs
+    begun within the last D - 1 us remain.  Computed here from the
+    parameters; gen's --expect must say the same (bench/run reads it at 1M)."""
+
+    CASES = {
+        # N, I, H, D: the interval does not divide D; the peak is reached and TIME_WAITs expire
+        "expiring": (20000, 70, 10050, 1),
+        # fewer connections than fit in D: the peak is N, none expires
+        "capped": (500, 1000, 3500, 60),
+    }
+
+    @pytest.fixture(scope="class", params=sorted(CASES))
+    def case(self, request, tmp_path_factory):
+        import subprocess
+        from conftest import BUILD
+        n, interval, hold, d = self.CASES[request.param]
+        folder = tmp_path_factory.mktemp("schedule")
+        folder.chmod(0o755)
+        pcap, truth, expect = folder / "s.pcap", folder / "s.tsv", folder / "s.json"
+        subprocess.run([BUILD / "gen", "--schedule", "--connections", str(n), "--interval-us", str(interval),
+                        "--hold-us", str(hold), "--time-wait-s", str(d), "--out", pcap, "--truth", truth,
+                        "--expect", expect], check=True, capture_output=True)
+        pcap.chmod(0o644)
+        return (n, interval, hold, d), pcap, json.loads(expect.read_text())
+
+    @staticmethod
+    def peak(length_us, interval, n):
+        return min(n, -(-length_us // interval))
+
+    def test_peaks_as_constructed(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        rows, _ = hosts(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        client, server = rows["10.1.0.1"], rows["10.2.0.1"]
+        tw_peak = self.peak(d * 10**6, interval, n)
+        assert int(client["TIME_WAIT peak"]) == tw_peak
+        # First reached when connection tw_peak - 1 began it, 5 + H us after it started.
+        assert float(client["TIME_WAIT peak at (s)"]) == pytest.approx(((tw_peak - 1) * interval + 5 + hold) / 1e6,
+                                                                      abs=1e-3)
+        at_end = min(n, (d * 10**6 - 2) // interval + 1)
+        assert int(client["TIME_WAIT at end"]) == at_end
+        assert int(client["TIME_WAIT expired"]) == n - at_end
+        assert int(server["CLOSE_WAIT peak"]) == self.peak(hold, interval, n)
+        assert int(server["CLOSE_WAIT at end"]) == 0
+        assert int(client["FIN_WAIT2 peak"]) == self.peak(hold - 1, interval, n)
+        assert int(client["Closes started"]) == n and int(server["Conns as server"]) == n
+
+    def test_generator_expectation_is_the_same(self, case):
+        (n, interval, hold, d), _, expect = case
+        assert expect["client_time_wait_peak"] == self.peak(d * 10**6, interval, n)
+        assert expect["client_time_wait_at_end"] == min(n, (d * 10**6 - 2) // interval + 1)
+        assert expect["server_close_wait_peak"] == self.peak(hold, interval, n)
+        assert expect["client_fin_wait2_peak"] == self.peak(hold - 1, interval, n)
+
+    def test_tuning_time_wait_figures(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        out = tuning(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        tw_peak = self.peak(d * 10**6, interval, n)
+        at_end = min(n, (d * 10**6 - 2) // interval + 1)
+        assert f"The most TIME_WAIT sockets one host held: {tw_peak} on 10.1.0.1" in out
+        assert f"; {at_end} at the end of the capture." in out
+        if tw_peak > 5000:
+            assert f"With 5000, 10.1.0.1 would have destroyed at least {tw_peak - 5000} TIME_WAIT sockets" in out
+        else:
+            assert "below 5000" in out
