@@ -13,6 +13,7 @@ Truth comes from two places, never from tcpwave's own output:
 """
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,23 @@ class TestSynBacklog:
         assert f"while at most {peak} half-open were seen on it: the queue that was full was the listener's own" in out
 
 
+class TestSynBacklogTuning:
+    """The other numbers of the tuning report on the syn_backlog capture."""
+
+    def test_half_open_peak_first_reached_at_the_first_synack(self, tshark):
+        # The peak is 1 (TestSynBacklog): first reached when the first SYN-ACK was captured.
+        first = tshark.fields(str(KERNEL / "syn_backlog.pcap"), ["frame.time_relative"],
+                              "-Y", "tcp.flags.syn==1 && tcp.flags.ack==1")[0][0]
+        out = tuning(tshark, KERNEL / "syn_backlog.pcap")
+        assert f"port 8000 (at {float(first):.3f} s)." in out
+
+    def test_client_concurrency_is_every_connect(self, tshark):
+        exp = ss("syn_backlog")
+        out = tuning(tshark, KERNEL / "syn_backlog.pcap")
+        # The client kept every socket open to its end (connected or still in SYN_SENT): all at once.
+        assert f"at most {exp['client_counters']['TcpActiveOpens']} of its connections were open at once" in out
+
+
 class TestTuningAgainstSs:
     """Every number the tuning report prints, on a capture where it is known."""
 
@@ -216,12 +234,19 @@ class TestTuningAgainstSs:
     def test_keepalive_time(self, tshark):
         out = tuning(tshark, KERNEL / "keepalive.pcap")
         assert f"{ss('keepalive')['client']} sent 3 keep-alive probes" in out
+        # TCP_KEEPIDLE 1 s: the first probe after 1 s of silence (the poll of a kernel timer, not sooner).
+        idle = float(re.search(r"the shortest idle time before one was ([0-9.]+) s", out).group(1))
+        assert 1.0 <= idle < 1.2
         assert "set its own TCP_KEEPIDLE" in out
 
     def test_tw_reuse(self, tshark):
         exp = ss("port_reuse")
         out = tuning(tshark, KERNEL / "port_reuse.pcap")
         assert f"{exp['client']} opened {exp['client_args'][0] - 1} connections on a 4-tuple still in TIME_WAIT" in out
+        # The client slept GAP seconds between the end of one connection and the next connect().
+        n, gap = exp["client_args"]
+        shortest = float(re.search(r"shortest reuse ([0-9.]+) s after", out).group(1))
+        assert gap <= shortest < gap + 0.2
 
     def test_tw_recycle_removed(self, tshark):
         assert "Removed in Linux 4.12" in tuning(tshark, KERNEL / "keepalive.pcap")
@@ -320,6 +345,8 @@ class TestGeneratedSchedule:
         "expiring": (20000, 70, 10050, 1),
         # fewer connections than fit in D: the peak is N, none expires
         "capped": (500, 1000, 3500, 60),
+        # FIN_WAIT2 held past the post's tcp_fin_timeout of 30 s
+        "long_hold": (10, 1000, 31000050, 60),
     }
 
     @pytest.fixture(scope="class", params=sorted(CASES))
@@ -371,7 +398,19 @@ class TestGeneratedSchedule:
         at_end = min(n, (d * 10**6 - 2) // interval + 1)
         assert f"The most TIME_WAIT sockets one host held: {tw_peak} on 10.1.0.1" in out
         assert f"; {at_end} at the end of the capture." in out
+        at = ((tw_peak - 1) * interval + 5 + hold) / 1e6
+        assert f"held: {tw_peak} on 10.1.0.1 (at {at:.3f} s)" in out
         if tw_peak > 5000:
             assert f"With 5000, 10.1.0.1 would have destroyed at least {tw_peak - 5000} TIME_WAIT sockets" in out
         else:
             assert "below 5000" in out
+
+    def test_tuning_fin_timeout(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        out = tuning(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        # FIN_WAIT2 from the server's ACK (6 us) to its FIN (5 + H us): H - 1 us.
+        assert f"The longest FIN_WAIT2: {(hold - 1) / 1e6:.3f} s on 10.1.0.1." in out
+        if hold - 1 > 30 * 10**6:
+            assert "Longer than 30 s: with 30, an orphaned socket would have been closed sooner." in out
+        else:
+            assert "Within 30 s: the post's value would change nothing here." in out
