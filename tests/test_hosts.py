@@ -347,6 +347,8 @@ class TestGeneratedSchedule:
         "capped": (500, 1000, 3500, 60),
         # FIN_WAIT2 held past the post's tcp_fin_timeout of 30 s
         "long_hold": (10, 1000, 31000050, 60),
+        # more client sockets open at once than Linux's default ip_local_port_range has ports
+        "many_ports": (40000, 100, 3000050, 60),
     }
 
     @pytest.fixture(scope="class", params=sorted(CASES))
@@ -414,3 +416,15 @@ class TestGeneratedSchedule:
             assert "Longer than 30 s: with 30, an orphaned socket would have been closed sooner." in out
         else:
             assert "Within 30 s: the post's value would change nothing here." in out
+
+    def test_tuning_client_ports(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        out = tuning(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        # A client socket is open from its SYN (0) until it enters TIME_WAIT at the server's FIN (5 + H us).
+        open_peak = self.peak(5 + hold, interval, n)
+        ports = f"{1024}-{1024 + min(n, 64000) - 1}"
+        assert f"10.1.0.1 used client ports {ports}; at most {open_peak} of its connections were open at once" in out
+        if open_peak >= 60999 - 32768 + 1:  # Linux default ip_local_port_range 32768-60999
+            assert "That reaches the default range's size." in out
+        else:
+            assert "Far from the default range's 28232 ports" in out
