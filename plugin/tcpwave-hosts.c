@@ -584,7 +584,13 @@ void tcpwave_hosts_register(void)
     proto_register_subtree_array(ett, array_length(ett));
     if (module) {
         prefs_register_uint_preference(module, "time_wait_seconds", "TIME_WAIT duration (s)",
-                                       "How long a socket stays in TIME_WAIT (Linux TCP_TIMEWAIT_LEN: 60)", 10,
+                                       "How long a socket stays in TIME_WAIT, in seconds.  Linux: 60 "
+                                       "(TCP_TIMEWAIT_LEN, no sysctl changes it); FreeBSD and OpenBSD: 60 "
+                                       "(2 x MSL of 30 s; FreeBSD net.inet.tcp.msl); macOS: 30 (2 x MSL of 15 s); "
+                                       "Windows: TcpTimedWaitDelay, 120 since Server 2003 (240 in Windows 2000); "
+                                       "Solaris and illumos: tcp_time_wait_interval, 60.  docs/hosts.md cites the "
+                                       "sources",
+                                       10,
                                        &pref_timeout[TW_HC_TIME_WAIT]);
         prefs_register_uint_preference(module, "fin_wait2_seconds", "FIN_WAIT2 timeout (s), 0: none",
                                        "How long an orphaned socket stays in FIN_WAIT2 (Linux tcp_fin_timeout: 60)",
