@@ -465,6 +465,13 @@ static int schedule(uint64_t n, uint64_t interval, uint64_t hold, uint64_t tw_s,
         fprintf(stderr, "gen: --interval-us must be >= 8, --hold-us >= 2 and --time-wait-s >= 1\n");
         return 2;
     }
+    /* The capture's span must fit the pcap's 32-bit seconds after now_us: at most 10^15 us (31 years). */
+    const uint64_t span_max = 1000000000000000ull;
+    if (hold > span_max || interval > span_max / n || (n - 1) * interval + hold + 6 > span_max ||
+        tw_s > span_max / 1000000) {
+        fprintf(stderr, "gen: the schedule spans more than 10^15 us\n");
+        return 2;
+    }
     for (int a = 0; a < SCHED_OPS; a++)
         for (int b = a + 1; b < SCHED_OPS; b++)
             if (off[a] % interval == off[b] % interval) {
