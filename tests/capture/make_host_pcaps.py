@@ -40,6 +40,17 @@ Workloads:
                       connect() saw (connected or not, after how long, and
                       tcpi_total_retrans from TCP_INFO: its SYN's
                       retransmissions)
+    time_wait_restart one connection the server closes first (it holds
+                      TIME_WAIT); NUDGES seconds later the client's namespace
+                      sends it a bare in-window ACK (scapy, raw socket: the
+                      sequence numbers read from the capture so far), which
+                      Linux answers by restarting the TIME_WAIT timer
+                      (tcp_timewait_state_process(): inet_twsk_reschedule(tw,
+                      TCP_TIMEWAIT_LEN)).  Kept RUN seconds, past 60 s after
+                      the server entered TIME_WAIT, with a last connect() at
+                      MARK s (refused: the server has exited) so that the
+                      capture's last segment is then; `ss -tano state
+                      time-wait` at the end (its timer) is recorded
 """
 import argparse
 import json
@@ -268,8 +279,36 @@ print(json.dumps(out), flush=True)
 """
 
 
+CLIENT_NUDGES = """
+import socket, sys, time
+from scapy.all import IP, TCP, rdpcap, send
+pcap, mark, nudges = sys.argv[1], float(sys.argv[2]), [float(x) for x in sys.argv[3:]]
+s = socket.create_connection(("10.78.0.2", 8000))
+while s.recv(100): pass
+s.close()
+start = time.monotonic()
+for at in nudges:
+    time.sleep(max(0.0, start + at - time.monotonic()))
+    segs = [p[TCP] for p in rdpcap(pcap) if TCP in p]
+    fin_c = [t for t in segs if t.dport == 8000 and t.flags.F][-1]
+    fin_s = [t for t in segs if t.sport == 8000 and t.flags.F][-1]
+    # In window for the TIME_WAIT socket: seq = its rcv_nxt, ack = its snd_nxt; no options (no PAWS check).
+    send(IP(src="10.78.0.1", dst="10.78.0.2") / TCP(sport=fin_c.sport, dport=8000, flags="A",
+         seq=fin_c.seq + 1, ack=fin_s.seq + 1, window=fin_c.window), verbose=0)
+    print("nudged", at, flush=True)
+# A last segment at MARK s, so that the capture's end (its last segment) is then: a connect() to the
+# listener, closed by now (the server accepted its one connection and exited): refused.
+time.sleep(max(0.0, start + mark - time.monotonic()))
+try:
+    socket.create_connection(("10.78.0.2", 8000), timeout=2).close()
+    print("marker connected", flush=True)
+except OSError as e:
+    print("marker", type(e).__name__, flush=True)
+"""
+
+
 def workload(name, server_code, server_args, client_code, client_args, probes, after=0.3, sysctls=(),
-             counters=False):
+             counters=False, timers=False):
     pcap_dir = REPO / "pcaps/kernel/hosts"
     exp_dir = REPO / "tests/expected/kernel/hosts"
     pcap_dir.mkdir(parents=True, exist_ok=True)
@@ -289,10 +328,13 @@ def workload(name, server_code, server_args, client_code, client_args, probes, a
         before = {ns: kernel_counters(ns) for ns in (CNS, SNS)} if counters else {}
         started = time.monotonic()
         with Poller(probes) as poller:
-            client = subprocess.run(["ip", "netns", "exec", CNS, PY, "-c", client_code, *map(str, client_args)],
+            args = [str(pcap) if a == "PCAP" else str(a) for a in client_args]
+            client = subprocess.run(["ip", "netns", "exec", CNS, PY, "-c", client_code, *args],
                                     check=True, stdout=subprocess.PIPE, text=True)
             time.sleep(after)
         after_counters = {ns: kernel_counters(ns) for ns in (CNS, SNS)} if counters else {}
+        # The TIME_WAIT sockets' timers when the capture stops (ss -o: timer:(timewait,REMAINING,0)).
+        tw_timers = run("ss", "-tanoH", "state", "time-wait", ns=SNS).stdout.split("\n") if timers else []
         elapsed = time.monotonic() - started
         tcpdump.send_signal(signal.SIGINT)
         tcpdump.communicate(timeout=10)
@@ -315,6 +357,9 @@ def workload(name, server_code, server_args, client_code, client_args, probes, a
         "ss_peak": poller.peak,
         "ss_end": poller.last,
     }
+    if timers:
+        record["ss_end_time_wait_timers"] = [line.strip() for line in tw_timers if line.strip()]
+        record["client_said"] = client.stdout.split("\n")[:-1]
     if counters:
         # What the kernel counted during the run, per namespace (after - before; nonzero only).
         for ns, key in ((CNS, "client_counters"), (SNS, "server_counters")):
@@ -345,6 +390,9 @@ WORKLOADS = {
         {"server_syn_recv": (SNS, "syn-recv"), "server_accept_queue": (SNS, "listen-queue"),
          "server_close_wait": (SNS, "close-wait")}, after=0.2,
         sysctls=[(SNS, "net.ipv4.tcp_syncookies", "0")], counters=True),
+    "time_wait_restart": lambda: workload(
+        "time_wait_restart", SERVER_CLOSES, [1], CLIENT_NUDGES, ["PCAP", 70.0, 20.0, 40.0],
+        {"server_time_wait": (SNS, "time-wait")}, after=1.0, timers=True),
 }
 
 
