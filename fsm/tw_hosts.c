@@ -296,6 +296,13 @@ static void advance(struct tw_hosts *h, int64_t t)
         if (!c || !(c->cls[e.end] & TW_HOSTS_LIVE) || (c->cls[e.end] >> GEN_SHIFT) != e.gen)
             continue; /* ended earlier by a segment */
         unsigned cls = (c->cls[e.end] & CLS_MASK) - 1;
+        if (cls == TW_HC_TIME_WAIT && c->since[e.end] + h->cfg.timeout_ns[cls] > e.at) {
+            /* Restarted by a segment since (tw_hosts_step()): due later. */
+            struct tw_hosts_expiry later = {c->since[e.end] + h->cfg.timeout_ns[cls], e.conn, e.end, e.gen};
+            if (!heap_push(h, &later))
+                h->no_memory = true;
+            continue;
+        }
         struct tw_host *host = host_of(h, c->host[e.end]);
         /* The class stays (the verdicts still say so): only a change of
          * state begins a new interval. */
@@ -458,6 +465,17 @@ unsigned tw_hosts_step(struct tw_hosts *h, const struct tw_hosts_input *in,
     for (unsigned e = 0; e < 2; e++)
         if (want[e] >= 0 && (int)(c->cls[e] & CLS_MASK) - 1 != want[e])
             begin_interval(h, c, in->conn, e, (unsigned)want[e], t, out, &n);
+
+    /* Linux tcp_timewait_state_process(): a segment with ACK and without RST
+     * from the peer restarts the TIME_WAIT timer (inet_twsk_reschedule(tw,
+     * TCP_TIMEWAIT_LEN): a bare in-window ACK, the peer's FIN sent again, any
+     * out-of-window segment with ACK).  For TIME_WAIT, since[] is when the
+     * interval began or was last restarted; advance() reschedules its expiry. */
+    unsigned tw_end = !sender;
+    if (ack && !(in->tcp_flags & TW_TH_RST) &&
+        (c->cls[tw_end] & (CLS_MASK | TW_HOSTS_LIVE)) == (TW_HOSTS_LIVE | (TW_HC_TIME_WAIT + 1)) &&
+        c->since[tw_end] < t)
+        c->since[tw_end] = t;
 
     if ((c->flags & TW_HOSTS_CONN_CLIENT_OPEN) && (v->next[TW_C] == TW_CLOSED || v->next[TW_C] == TW_TIME_WAIT)) {
         struct tw_host *client = host_of(h, c->host[TW_C]);

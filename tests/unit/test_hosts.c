@@ -232,6 +232,46 @@ static void test_time_wait_syn_reusing_tuple_ends_it(void)
     tw_hosts_clear(&w.h);
 }
 
+/* Linux tcp_timewait_state_process(): a segment with ACK from the peer
+ * restarts the timer (inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN));
+ * pcaps/kernel/hosts/time_wait_restart.pcap, where ss still lists the socket
+ * 60 s after it entered TIME_WAIT. */
+static void test_time_wait_peer_ack_restarts_timer(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    close3(&w, &c, 10 * MS, false); /* the server holds TIME_WAIT from 11 ms */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 1);
+    seg(&w, &c, 20 * SEC, true, A); /* the client's bare ACK */
+    tw_hosts_finish(&w.h, 11 * MS + 60 * SEC);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 1); /* not at 60 s from entry */
+    tw_hosts_finish(&w.h, 80 * SEC - 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 1);
+    tw_hosts_finish(&w.h, 80 * SEC);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 0); /* 60 s from the ACK */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->ended[TW_HC_TIME_WAIT][TW_HE_TIMER], ==, 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->entered[TW_HC_TIME_WAIT], ==, 1);
+    tw_hosts_clear(&w.h);
+}
+
+static void test_time_wait_own_segment_does_not_restart_timer(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    close3(&w, &c, 10 * MS, false);
+    c.sseq--;
+    seg(&w, &c, 20 * SEC, false, A); /* the TIME_WAIT side's own ACK again */
+    tw_hosts_finish(&w.h, 11 * MS + 60 * SEC);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 0);
+    tw_hosts_clear(&w.h);
+}
+
 static void test_time_wait_rst_ends_it(void)
 {
     struct world w;
@@ -512,6 +552,8 @@ int main(int argc, char **argv)
     g_test_add_func("/hosts/time_wait/30_closes_in_30s/peak_30", test_time_wait_schedule_short_run_peak_all);
     g_test_add_func("/hosts/time_wait/syn_reusing_tuple/ends_early", test_time_wait_syn_reusing_tuple_ends_it);
     g_test_add_func("/hosts/time_wait/rst/ends_early", test_time_wait_rst_ends_it);
+    g_test_add_func("/hosts/time_wait/peer_ack/restarts_timer", test_time_wait_peer_ack_restarts_timer);
+    g_test_add_func("/hosts/time_wait/own_ack/timer_unchanged", test_time_wait_own_segment_does_not_restart_timer);
     g_test_add_func("/hosts/close_wait/server_never_closes/open_at_end",
                     test_close_wait_server_never_closes_open_at_end);
     g_test_add_func("/hosts/fin_wait2/peer_fin/time_wait", test_fin_wait2_peer_fin_ends_it_into_time_wait);
