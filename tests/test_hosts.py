@@ -104,6 +104,34 @@ class TestKernelAgainstSs:
         assert gap <= float(client["Shortest port reuse (s)"]) < gap + 0.2
 
 
+class TestTimeWaitRestart:
+    """The server's TIME_WAIT, sent a bare in-window ACK at 20 s and 40 s; the
+    capture ends at 70 s (a refused connect()).  ss lists the socket at the
+    end, 70 s after it entered TIME_WAIT, with its timer restarted at the last
+    ACK (net/ipv4/tcp_minisocks.c tcp_timewait_state_process():
+    inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN))."""
+
+    def test_premise_timer_restarted_by_the_last_ack(self, tshark):
+        exp = ss("time_wait_restart")
+        times = [float(t) for (t,) in tshark.fields(str(KERNEL / "time_wait_restart.pcap"), ["frame.time_relative"])]
+        acks = [float(t) for (t,) in tshark.fields(str(KERNEL / "time_wait_restart.pcap"), ["frame.time_relative"],
+                                                 "-Y", "tcp.dstport == 8000 && tcp.len == 0 && tcp.flags == 0x010 "
+                                                       "&& frame.time_relative > 1")]
+        assert len(acks) == 2 and times[-1] > 60 + 1
+        # ss's remaining time, read when the capture stopped (about 1 s after its last segment), is
+        # 60 s from the last ACK: the kernel restarted the timer there.
+        remaining = int(re.search(r"timewait,(\d+)sec", exp["ss_end_time_wait_timers"][0]).group(1))
+        assert abs((acks[-1] + 60) - (times[-1] + remaining)) < 3
+
+    def test_time_wait_at_end_is_what_ss_listed(self, tshark):
+        exp = ss("time_wait_restart")
+        rows, _ = hosts(tshark, KERNEL / "time_wait_restart.pcap")
+        server = rows[exp["server"]]
+        assert int(server["TIME_WAIT peak"]) == exp["ss_peak"]["server_time_wait"] == 1
+        assert int(server["TIME_WAIT at end"]) == exp["ss_end"]["server_time_wait"] == 1
+        assert int(server["TIME_WAIT expired"]) == 0
+
+
 class TestSynBacklog:
     """listen(fd, 1) with tcp_syncookies=0, flooded by a burst of connect()s
     (tests/capture/make_host_pcaps.py syn_backlog).  The expected values are
