@@ -11,6 +11,7 @@
 
 #include <wireshark.h>
 
+#include <epan/column-info.h>
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/expert.h>
@@ -19,9 +20,11 @@
 #include <epan/prefs.h>
 #include <epan/tap.h>
 #include <epan/to_str.h>
+#include <wsutil/pint.h>
 
 #include "tcpwave.h"
 #include "tw_compat.h"
+#include "tw_index.h"
 #include "tw_table.h"
 #include "tw_zeek.h"
 
@@ -71,6 +74,13 @@ static expert_field ei_sampled = EI_INIT;
 static expert_field ei_ack_ahead = EI_INIT;
 
 static tw_pref_bool pref_info_column = FALSE;
+static tw_pref_bool pref_zeek = FALSE;
+
+/* What this file's first pass computes beyond the lifecycle (tcpwave.h). */
+static unsigned wanted;         /* asked for by a statistic, for every file from now on */
+static unsigned computed;       /* decided at the file's first segment */
+static gboolean computed_known; /* ... once decided */
+static gboolean warned;         /* a later pass was asked for what was not computed */
 
 /* Capture-file state, emptied by the cleanup routine. */
 G_STATIC_ASSERT(sizeof(struct tcpwave_rec) == 16);
@@ -89,9 +99,17 @@ static struct tw_table conns = TW_TABLE_INIT(struct tw_conn);         /* by tcp.
 static struct tw_table records = TW_TABLE_INIT(struct tcpwave_rec);   /* in first-pass order */
 static struct tw_table frame_index = TW_TABLE_INIT(uint32_t);         /* by frame: first record + 1 */
 static struct tw_table aliases = TW_TABLE_INIT(uint32_t);            /* by tcp.stream: connection + 1 */
-static struct tw_table tuples = TW_TABLE_INIT(struct tuple);          /* by connection: its 4-tuple */
+/* Each stream's exact 4-tuple: 12 bytes when both ends are IPv4, else the
+ * whole struct tuple; tuple_refs says where (by tcp.stream). */
+struct tuple4 {
+    guint32 addr[2];
+    guint16 port[2];
+};
+static struct tw_table tuples4 = TW_TABLE_INIT(struct tuple4);
+static struct tw_table tuples_other = TW_TABLE_INIT(struct tuple);
+static struct tw_table tuple_refs = TW_TABLE_INIT(guint32); /* index << 1 | other, + 1; 0: none */
 static struct tw_table zeeks = TW_TABLE_INIT(struct tw_zeek);        /* by connection: what Zeek would log */
-static GHashTable *last_conn_by_tuple;                                /* struct tuple * -> connection + 1 */
+static struct tw_index last_conn_by_tuple = TW_INDEX_INIT;           /* exact 4-tuple -> its latest stream */
 
 /* The connection a tcp.stream belongs to: itself, or the connection it
  * continues when Wireshark split one (see place_new_stream()). */
@@ -156,8 +174,91 @@ static guint32 tuple_hash(const struct tuple *t)
     return h;
 }
 
-static guint tuple_hash_cb(gconstpointer key) { return tuple_hash(key); }
 static gboolean tuple_equal_cb(gconstpointer a, gconstpointer b) { return memcmp(a, b, sizeof(struct tuple)) == 0; }
+
+static gboolean tuple_is_v4(const struct tuple *t)
+{
+    for (int i = 0; i < 2; i++)
+        if (t->end[i].type != AT_IPv4 || t->end[i].len != 4)
+            return FALSE;
+    return TRUE;
+}
+
+static void pack_tuple4(struct tuple4 *p, const struct tuple *t)
+{
+    for (int i = 0; i < 2; i++) {
+        memcpy(&p->addr[i], t->end[i].bytes, 4);
+        p->port[i] = t->end[i].port;
+    }
+}
+
+/* The 4-tuple of a stream, as make_tuple() built it; FALSE if none kept. */
+static gboolean stream_tuple(guint32 stream, struct tuple *t)
+{
+    const guint32 *ref = tw_table_get(&tuple_refs, stream);
+    if (!ref || !*ref)
+        return FALSE;
+    guint32 at = (*ref - 1) >> 1;
+    if ((*ref - 1) & 1) {
+        *t = *(const struct tuple *)tw_table_get(&tuples_other, at);
+        return TRUE;
+    }
+    const struct tuple4 *p = tw_table_get(&tuples4, at);
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < 2; i++) {
+        t->end[i].type = AT_IPv4;
+        t->end[i].len = 4;
+        t->end[i].port = p->port[i];
+        memcpy(t->end[i].bytes, &p->addr[i], 4);
+    }
+    return TRUE;
+}
+
+static uint32_t stream_hash_cb(uint32_t stream, void *ctx _U_)
+{
+    struct tuple t;
+    return stream_tuple(stream, &t) ? tuple_hash(&t) : 0;
+}
+
+static bool stream_equal_cb(uint32_t stream, const void *key, void *ctx _U_)
+{
+    const struct tuple *t = key;
+    const guint32 *ref = tw_table_get(&tuple_refs, stream);
+    if (!ref || !*ref)
+        return false;
+    guint32 at = (*ref - 1) >> 1;
+    if ((*ref - 1) & 1)
+        return tuple_equal_cb(tw_table_get(&tuples_other, at), t);
+    if (!tuple_is_v4(t))
+        return false;
+    struct tuple4 p;
+    pack_tuple4(&p, t);
+    return memcmp(&p, tw_table_get(&tuples4, at), sizeof p) == 0;
+}
+
+static const struct tw_index_ops stream_index_ops = {stream_hash_cb, stream_equal_cb, NULL};
+
+/* Keep the 4-tuple of a stream; FALSE if out of memory. */
+static gboolean keep_tuple(guint32 stream, const struct tuple *t)
+{
+    guint32 *ref = tw_table_at(&tuple_refs, stream);
+    if (!ref)
+        return FALSE;
+    if (tuple_is_v4(t)) {
+        struct tuple4 *p = tw_table_at(&tuples4, tuples4.count);
+        if (!p)
+            return FALSE;
+        pack_tuple4(p, t);
+        *ref = (guint32)((tuples4.count - 1) << 1) + 1;
+    } else {
+        struct tuple *o = tw_table_at(&tuples_other, tuples_other.count);
+        if (!o)
+            return FALSE;
+        *o = *t;
+        *ref = (guint32)((tuples_other.count - 1) << 1 | 1) + 1;
+    }
+    return TRUE;
+}
 
 /*
  * The first segment of a new tcp.stream, seen against the connection last
@@ -172,12 +273,10 @@ static gboolean tuple_equal_cb(gconstpointer a, gconstpointer b) { return memcmp
 static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const struct tw_segment *s,
                                         const struct tuple *t, guint16 *events, guint32 *previous)
 {
-    gpointer old_value = NULL;
+    guint32 hash = tuple_hash(t);
+    guint32 old_id = tw_index_find(&last_conn_by_tuple, hash, t, &stream_index_ops);
 
-    if (!last_conn_by_tuple)
-        last_conn_by_tuple = g_hash_table_new(tuple_hash_cb, tuple_equal_cb);
-    if (g_hash_table_lookup_extended(last_conn_by_tuple, t, NULL, &old_value)) {
-        guint32 old_id = GPOINTER_TO_UINT(old_value) - 1;
+    if (old_id != TW_INDEX_NONE) {
         struct tw_conn *old = (struct tw_conn *)conn_of(old_id);
         if (old && old_id != stream) {
             switch (tw_conn_successor(old, s)) {
@@ -195,12 +294,8 @@ static struct tw_conn *place_new_stream(guint32 stream, struct tw_conn *c, const
             *previous = old_id + 1; /* a new connection on this 4-tuple (issue 12: port reuse) */
         }
     }
-    /* The key lives in the tuple table, whose elements never move. */
-    struct tuple *kept = tw_table_at(&tuples, stream);
-    if (kept) {
-        *kept = *t;
-        g_hash_table_insert(last_conn_by_tuple, kept, GUINT_TO_POINTER(stream + 1));
-    }
+    if (keep_tuple(stream, t))
+        tw_index_put(&last_conn_by_tuple, hash, t, stream, &stream_index_ops);
     return c;
 }
 
@@ -269,6 +364,14 @@ static dissector_handle_t tcp_handle;
 static int proto_tcp = TW_HF_INIT;
 static int proto_tcp_hook = TW_HF_INIT;
 static protocol_t *tcpwave_protocol;
+/* Whether tcpwave is enabled, read when dissection starts (Wireshark runs the
+ * init routines again after the enabled protocols change). */
+static gboolean tcpwave_enabled;
+
+static void tcpwave_init(void)
+{
+    tcpwave_enabled = tcpwave_protocol && proto_is_protocol_enabled(tcpwave_protocol);
+}
 
 static gboolean save_address(address *to, guint8 *bytes, const address *from)
 {
@@ -300,11 +403,26 @@ struct conv_cache_entry {
     struct tuple t;                  /* the exact 4-tuple it was found for (make_tuple()) */
 };
 
-#define CONV_CACHE_SIZE 4096u /* entries, a power of two; one per live connection */
+#define CONV_CACHE_SIZE 4096u /* entries, 2^12 (cache_slot()); one per live connection */
 
 static struct conv_cache_entry *conv_cache;
 static guint32 streams_seen;          /* TCP's stream count after the last analysed frame */
 static guint32 frame_streams_before;  /* ... before TCP ran in the frame being dissected */
+
+/* The cache's slot of a 4-tuple: a cheap mix of the ports and the last
+ * four bytes of each address (only a slot; the tuple is compared). */
+static guint32 cache_slot(const struct tuple *t)
+{
+    guint32 h = 0;
+    for (int i = 0; i < 2; i++) {
+        const struct tuple_end *e = &t->end[i];
+        guint32 tail = 0;
+        if (e->len >= 4)
+            memcpy(&tail, e->bytes + e->len - 4, 4);
+        h = (h ^ tail ^ (guint32)e->port << 16 ^ e->port) * 0x9e3779b1u;
+    }
+    return h >> 20; /* the product's top bits: CONV_CACHE_SIZE is 2^12 */
+}
 
 static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const struct pending *p,
                                               const struct tuple *t, gboolean cached)
@@ -314,7 +432,7 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
     if (!tw_conversations_deinterlaced()) {
         if (!conv_cache)
             conv_cache = g_new0(struct conv_cache_entry, CONV_CACHE_SIZE);
-        e = &conv_cache[tuple_hash(t) & (CONV_CACHE_SIZE - 1)];
+        e = &conv_cache[cache_slot(t)];
         if (cached && e->tcpd && tuple_equal_cb(&e->t, t))
             return e->tcpd;
     }
@@ -326,6 +444,50 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
         e->t = *t;
     }
     return tcpd;
+}
+
+void tcpwave_want(unsigned what)
+{
+    wanted |= what;
+}
+
+unsigned tcpwave_computed(void)
+{
+    return computed;
+}
+
+/* At the file's first segment: what its first pass computes.  tree is the
+ * first frame's (NULL where the post-dissector did not run first). */
+static void decide_computed(proto_tree *tree)
+{
+    if (computed_known)
+        return;
+    computed = wanted;
+    if (pref_zeek || proto_field_is_referenced(tree, hf_zeek_conn_state) ||
+        proto_field_is_referenced(tree, hf_zeek_history))
+        computed |= TCPWAVE_WANT_ZEEK;
+    if (tcpwave_hosts_wanted(tree))
+        computed |= TCPWAVE_WANT_HOSTS;
+    computed_known = TRUE;
+}
+
+/* A later pass (tshark -2, the GUI) asked for a field the first pass did
+ * not compute: say once per file how to get it, rather than print nothing. */
+static void check_later_pass(proto_tree *tree)
+{
+    if (warned || !tree)
+        return;
+    if (!(computed & TCPWAVE_WANT_ZEEK) && (proto_field_is_referenced(tree, hf_zeek_conn_state) ||
+                                              proto_field_is_referenced(tree, hf_zeek_history))) {
+        ws_warning("tcpwave.zeek fields were not computed when the file was first read: set the preference "
+                   "tcpwave.zeek (tshark -2: -o tcpwave.zeek:TRUE)");
+        warned = TRUE;
+    }
+    if (!(computed & TCPWAVE_WANT_HOSTS) && tcpwave_hosts_wanted(tree)) {
+        ws_warning("tcpwave.host fields were not computed when the file was first read: set the preference "
+                   "tcpwave.hosts (tshark -2: -o tcpwave.hosts:TRUE)");
+        warned = TRUE;
+    }
 }
 
 /* Run the state machine on one pending layer. */
@@ -363,14 +525,16 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
     rec->v.events |= events;
     rec->from_server = tw_conn_end_of(c, order) == TW_S;
 
-    struct tw_zeek *z = tw_table_at(&zeeks, conn_id(rec->stream));
+    decide_computed(NULL);
+    struct tw_zeek *z = computed & TCPWAVE_WANT_ZEEK ? tw_table_at(&zeeks, conn_id(rec->stream)) : NULL;
     if (z) {
         struct tw_zeek_extra extra = {.window = s.window, .window_known = p->window_captured,
                                       .payload_truncated = p->payload_cut};
         tw_zeek_step(z, &s, order == c->first_order, &extra);
     }
     /* issue 12: per-host occupancy, from this first-pass verdict */
-    tcpwave_hosts_analyse(&p->src, &p->dst, &s, rec, conn_id(rec->stream), previous);
+    if (computed & TCPWAVE_WANT_HOSTS)
+        tcpwave_hosts_analyse(&p->src, &p->dst, &s, rec, conn_id(rec->stream), previous);
 }
 
 /* Analyse the pending layers; `in_frame`: called for the frame they belong
@@ -411,16 +575,22 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
     p->rec->kind = TCPWAVE_REC_PENDING;
     n_pending++;
 
-    guint16 offset_flags = tvb_get_ntohs(tvb, 12); /* data offset, reserved bits, flags */
+    /* The fixed header, read in one copy (captured >= 14 bytes: up to the
+     * flags; the window needs 16).  One tvb_memcpy costs less than the six
+     * tvb_get_ntoh*() calls, and far less than tvb_get_ptr() on TCP's
+     * subset tvb (callgrind, bench/profile.sh). */
+    guint8 h[16] = {0};
+    tvb_memcpy(tvb, h, 0, MIN(captured, sizeof h));
+    guint16 offset_flags = pntoh16(h + 12); /* data offset, reserved bits, flags */
     guint hlen = (offset_flags >> 12) * 4u;
     p->s.frame = pinfo->num;
     p->s.time_ns = time_ns(&pinfo->abs_ts);
-    p->s.sport = tvb_get_ntohs(tvb, 0);
-    p->s.dport = tvb_get_ntohs(tvb, 2);
-    if (proto_is_frame_protocol(pinfo->layers, "sflow")) {
-        p->kind = TCPWAVE_REC_SAMPLED; /* sFlow marks its samples as error packets too */
-    } else if (pinfo->flags.in_error_pkt) {
-        p->kind = TCPWAVE_REC_QUOTED;
+    p->s.sport = pntoh16(h);
+    p->s.dport = pntoh16(h + 2);
+    if (pinfo->flags.in_error_pkt) {
+        /* sFlow marks its samples as error packets too (asked only here: the
+         * walk over the frame's layers compares names) */
+        p->kind = proto_is_frame_protocol(pinfo->layers, "sflow") ? TCPWAVE_REC_SAMPLED : TCPWAVE_REC_QUOTED;
     } else if (hlen < TCP_MIN_HEADER || reported < hlen || pinfo->fragmented) {
         /* TCP's "bogus header length" and "short segment"; or the first
          * fragment of a datagram not reassembled: its length is not the
@@ -428,11 +598,11 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
         p->kind = TCPWAVE_REC_TRUNCATED;
     } else {
         p->kind = TCPWAVE_REC_SEGMENT;
-        p->s.seq = tvb_get_ntohl(tvb, 4);
-        p->s.ack = tvb_get_ntohl(tvb, 8);
+        p->s.seq = pntoh32(h + 4);
+        p->s.ack = pntoh32(h + 8);
         p->s.flags = (guint8)offset_flags;
         /* The window, where captured; else the largest unscaled one. */
-        p->s.window = captured >= 16 ? tvb_get_ntohs(tvb, 14) : G_MAXUINT16;
+        p->s.window = captured >= 16 ? pntoh16(h + 14) : G_MAXUINT16;
         p->window_captured = captured >= 16;
         p->payload_cut = captured < reported;
         p->s.len = reported - hlen;
@@ -442,7 +612,7 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
 /* Called only while TCP is enabled (the hook's protocol is TCP's helper). */
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (!PINFO_FD_VISITED(pinfo) && proto_is_protocol_enabled(tcpwave_protocol))
+    if (!PINFO_FD_VISITED(pinfo) && tcpwave_enabled)
         peek_segment(tvb, pinfo);
     return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
 }
@@ -619,13 +789,22 @@ static void append_info(packet_info *pinfo, const struct tw_verdict *v, const ch
                     tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
 }
 
+static int expert_tap = -1;
+
+/* Can an expert note of this frame be seen without a tree: an expert tap
+ * (tshark -z expert, the GUI's Expert Information) or an Expert column? */
+static gboolean experts_seen(const packet_info *pinfo)
+{
+    return (expert_tap >= 0 && have_tap_listener(expert_tap)) ||
+           (pinfo->cinfo && pinfo->cinfo->col_first && pinfo->cinfo->col_first[COL_EXPERT] >= 0);
+}
+
 /* Everything shown for one record, on every pass.  A frame dissected again
  * (tshark -2's second pass, the GUI) shows what the whole capture proves
  * (tw_conn_view()); the first pass shows what was known then.  With no tree
  * (tshark -q with only taps), no item is built and no string formatted. */
 static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpwave_rec *rec)
 {
-    const struct tw_conn *c = rec->kind == TCPWAVE_REC_PENDING ? NULL : conn_of(rec->stream);
     struct tw_verdict v = rec->v;
     struct tw_summary sum;
     char step[24] = "";
@@ -634,11 +813,16 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     if (rec->kind == TCPWAVE_REC_PENDING)
         return;
     gboolean tapped = have_tap_listener(tcpwave_tap);
+    /* Expert notes nobody can see are not formatted (Wireshark formats
+     * each one even without a tree); the two-pass view changes states, not
+     * events. */
+    gboolean notes = v.events && (tree || experts_seen(pinfo));
+    /* Plain tshark output with the plugin unused: nothing to build. */
+    if (rec->kind == TCPWAVE_REC_SEGMENT && !tree && !pref_info_column && !tapped && !notes)
+        return;
+    const struct tw_conn *c = conn_of(rec->stream);
     if (c && PINFO_FD_VISITED(pinfo) && rec->kind == TCPWAVE_REC_SEGMENT)
         tw_conn_view(c, pinfo->num, &v);
-    /* Plain tshark output with the plugin unused: nothing to build. */
-    if (rec->kind == TCPWAVE_REC_SEGMENT && !tree && !pref_info_column && !tapped && !v.events)
-        return;
     if (c)
         tw_conn_summary(c, &sum);
     if (rec->kind == TCPWAVE_REC_SEGMENT && c && (tree || pref_info_column))
@@ -657,7 +841,7 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
         expert_add_info(pinfo, ti, &ei_truncated);
     if (rec->kind != TCPWAVE_REC_SEGMENT || !c)
         return;
-    if (v.events)
+    if (notes)
         add_expert(pinfo, ti, &sum, &v);
     if (pref_info_column)
         append_info(pinfo, &v, step);
@@ -679,6 +863,10 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 {
     const guint32 *first;
 
+    if (!PINFO_FD_VISITED(pinfo))
+        decide_computed(tree);
+    else if (tree && !warned)
+        check_later_pass(tree);
     if (n_pending) /* this frame's layers, or any left by a frame whose post-dissectors did not run */
         flush_pending(pinfo, pending_frame == pinfo->num && !PINFO_FD_VISITED(pinfo));
     first = tw_table_get(&frame_index, pinfo->num);
@@ -699,12 +887,13 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
  * frames, and what grows with connections by the connections). */
 static void report_memory(void)
 {
-    size_t tuples_hashed = last_conn_by_tuple ? g_hash_table_size(last_conn_by_tuple) : 0;
-    /* A GHashTable entry costs a key, a value and a hash slot (3 words) plus
-     * spare capacity; count 4 words per entry, and the exact 4-tuples. */
-    size_t tuple_bytes = tuples_hashed * 4 * sizeof(gpointer) + tw_table_bytes(&tuples);
+    size_t tuple_bytes = tw_index_bytes(&last_conn_by_tuple) + tw_table_bytes(&tuples4) +
+                         tw_table_bytes(&tuples_other) + tw_table_bytes(&tuple_refs);
     size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
-    size_t per_conn = tw_table_bytes(&conns) + tuple_bytes + tw_table_bytes(&aliases) + tw_table_bytes(&zeeks) +
+    size_t overrides = 0;
+    for (size_t i = 0; i < conns.count; i++)
+        overrides += tw_conn_heap_bytes(tw_table_get(&conns, i));
+    size_t per_conn = tw_table_bytes(&conns) + overrides + tuple_bytes + tw_table_bytes(&aliases) + tw_table_bytes(&zeeks) +
                       tcpwave_stat_bytes();
 
     size_t fixed = conv_cache ? CONV_CACHE_SIZE * sizeof *conv_cache : 0; /* whatever the file's size */
@@ -715,7 +904,7 @@ static void report_memory(void)
             "tcpwave memory: frames %zu records %zu connections %zu | bytes: index %zu records %zu "
             "connections %zu tuples %zu aliases %zu statistics %zu cache %zu total %zu\n",
             frame_index.count - 1, records.count, conns.count, tw_table_bytes(&frame_index),
-            tw_table_bytes(&records), tw_table_bytes(&conns), tuple_bytes, tw_table_bytes(&aliases),
+            tw_table_bytes(&records), tw_table_bytes(&conns) + overrides, tuple_bytes, tw_table_bytes(&aliases),
             tcpwave_stat_bytes(), fixed, per_frame + per_conn + fixed);
 }
 
@@ -724,6 +913,8 @@ static void tcpwave_cleanup(void)
     report_memory();
     tcpwave_stat_cleanup();
     tcpwave_hosts_cleanup(); /* issue 12 */
+    for (size_t i = 0; i < conns.count; i++)
+        tw_conn_free(tw_table_get(&conns, i));
     tw_table_clear(&conns);
     tw_table_clear(&records);
     tw_table_clear(&frame_index);
@@ -733,11 +924,13 @@ static void tcpwave_cleanup(void)
     g_free(conv_cache);
     conv_cache = NULL;
     streams_seen = frame_streams_before = 0;
-    if (last_conn_by_tuple) {
-        g_hash_table_destroy(last_conn_by_tuple);
-        last_conn_by_tuple = NULL;
-    }
-    tw_table_clear(&tuples);
+    computed = 0;
+    computed_known = FALSE;
+    warned = FALSE;
+    tw_index_clear(&last_conn_by_tuple);
+    tw_table_clear(&tuples4);
+    tw_table_clear(&tuples_other);
+    tw_table_clear(&tuple_refs);
     tw_table_clear(&zeeks);
 }
 
@@ -879,6 +1072,12 @@ void proto_register_tcpwave(void)
     prefs_register_bool_preference(module, "info_column", "Show the step and the states in the Info column",
                                    "Append the segment's role, step and both endpoints' states to the Info column",
                                    &pref_info_column);
+    prefs_register_bool_preference(module, "zeek", "Compute Zeek's conn_state and history",
+                                   "Follow every connection as Zeek would (tcpwave.zeek.* fields, the Zeek columns of "
+                                   "TCP Connections).  Off: computed only when the file is read with that table "
+                                   "open, a tcpwave.zeek field in a display filter, or tshark -V in one pass; "
+                                   "it costs time and memory on every segment.  Takes effect when the file is read "
+                                   "again (View > Reload)", &pref_zeek);
     /* The hook's protocol is TCP's helper, so Wireshark calls the hook exactly
      * when TCP is enabled (a protocol in name only follows its parent), and
      * disabling tcpwave never disables TCP.  TCP registered before any plugin. */
@@ -886,6 +1085,7 @@ void proto_register_tcpwave(void)
     if (proto_tcp > 0)
         proto_tcp_hook = proto_register_protocol_in_name_only("TCP, read by tcpwave", "TCP/tcpwave", "tcpwave.tcp",
                                                               proto_tcp, FT_PROTOCOL);
+    register_init_routine(tcpwave_init);
     register_cleanup_routine(tcpwave_cleanup);
     tcpwave_tap = register_tap("tcpwave");
     tcpwave_stat_register();
@@ -897,6 +1097,7 @@ void proto_reg_handoff_tcpwave(void)
     register_postdissector(create_dissector_handle(dissect_tcpwave, proto_tcpwave));
     tcpwave_gui_handoff();
     tcpwave_protocol = find_protocol_by_id(proto_tcpwave);
+    expert_tap = find_tap_id("expert");
     tcp_handle = find_dissector("tcp");
     if (!tcp_handle || proto_tcp_hook <= 0) {
         ws_warning("the TCP dissector was not found: tcpwave analyses nothing");

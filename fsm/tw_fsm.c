@@ -16,6 +16,8 @@
  */
 #include "tw_fsm.h"
 
+#include <stdlib.h>
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -195,8 +197,26 @@ static void add_override(struct tw_conn *c, enum tw_end end, uint32_t from, uint
             return;
         }
     }
-    if (c->n_overrides < TW_OVERRIDES)
-        c->overrides[c->n_overrides++] = (struct tw_override){from, to, (uint8_t)end, match, shown};
+    if (c->n_overrides >= TW_OVERRIDES)
+        return;
+    if (!c->overrides)
+        c->overrides = calloc(TW_OVERRIDES, sizeof *c->overrides);
+    if (!c->overrides) /* out of memory: two passes show what one pass showed */
+        return;
+    c->overrides[c->n_overrides++] = (struct tw_override){from, to, (uint8_t)end, match, shown};
+}
+
+void tw_conn_free(struct tw_conn *c)
+{
+    free(c->overrides);
+    c->overrides = NULL;
+    c->n_overrides = 0;
+}
+
+size_t tw_conn_heap_bytes(const struct tw_conn *c)
+{
+    /* malloc's own header rounds each block up by about two words */
+    return c->overrides ? TW_OVERRIDES * sizeof *c->overrides + 2 * sizeof(void *) : 0;
 }
 
 /* The sender's sequence space grows to cover [seq, end). */
@@ -306,8 +326,6 @@ static void start(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
 
     c->flags |= TW_CONN_STARTED;
     c->first_order = s->end_order;
-    c->first_port = s->sport;
-    c->other_port = s->dport;
     if (syn_ack == TW_TH_SYN) {
         c->first_end = TW_C;
         c->ep[TW_C].state = TW_CLOSED;

@@ -275,10 +275,9 @@ struct tw_conn {
     int64_t times[TW_TIMED_COUNT];  /* by enum tw_timed */
     int64_t last_time;              /* time of the previous segment */
     uint32_t frames[TW_LINK_COUNT]; /* 0: not seen */
-    struct tw_override overrides[TW_OVERRIDES];
+    struct tw_override *overrides;  /* NULL until the first (few connections have one): room for
+                                       TW_OVERRIDES, freed by tw_conn_free() */
     uint32_t rst_seq;               /* the accepted RST's sequence number */
-    uint16_t first_port;            /* the first segment's source port */
-    uint16_t other_port;
     uint16_t flags;                 /* TW_CONN_* */
     uint8_t first_order;            /* end_order of the first segment */
     uint8_t first_end;              /* enum tw_end of the first sender */
@@ -318,6 +317,11 @@ struct tw_summary {
 
 /* Feed one segment; fills *v.  c must be zeroed before the first segment. */
 void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v);
+
+/* Free what tw_conn_step() allocated for c (c may then be zeroed and used
+ * again), and the bytes it holds there. */
+void tw_conn_free(struct tw_conn *c);
+size_t tw_conn_heap_bytes(const struct tw_conn *c);
 
 /* The states a segment of this connection would see now (for a header
  * quoted in an ICMP error, which is not a segment and changes nothing). */

@@ -4,14 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void *tw_table_get(const struct tw_table *t, size_t i)
-{
-    if (i >= t->count)
-        return NULL;
-    return t->chunks[i / TW_TABLE_CHUNK] + (i % TW_TABLE_CHUNK) * t->elem_size;
-}
-
-void *tw_table_at(struct tw_table *t, size_t i)
+void *tw_table_grow(struct tw_table *t, size_t i)
 {
     size_t chunk = i / TW_TABLE_CHUNK;
 

@@ -337,5 +337,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         k->last = v;
         k->segments++;
     }
+    for (unsigned i = 0; i < MAX_CONNS; i++)
+        tw_conn_free(&conns[i].c);
     return 0;
 }

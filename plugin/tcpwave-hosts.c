@@ -35,6 +35,7 @@ static gint ett_host = TW_ETT_INIT;
 
 /* Preferences, in seconds (0: no timer). */
 static guint pref_timeout[TW_HC_COUNT] = {60, 0, 60, 63};
+static tw_pref_bool pref_hosts = FALSE;
 
 static struct tw_hosts engine;
 static gboolean engine_ready;
@@ -171,6 +172,16 @@ static size_t first_mark(guint32 frame)
             hi = mid;
     }
     return lo;
+}
+
+bool tcpwave_hosts_wanted(proto_tree *tree)
+{
+    if (pref_hosts || proto_field_is_referenced(tree, proto_host) || proto_field_is_referenced(tree, hf_host_addr))
+        return true;
+    for (int i = 0; i < TW_HC_COUNT; i++)
+        if (proto_field_is_referenced(tree, hf_host_count[i]))
+            return true;
+    return false;
 }
 
 void tcpwave_hosts_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
@@ -502,6 +513,15 @@ static void print_tuning(const struct report *r)
 static void report_draw(void *tapdata)
 {
     struct report *r = tapdata;
+    if (!(tcpwave_computed() & TCPWAVE_WANT_HOSTS)) {
+        printf("=====================================================================================================\n"
+               "%s: the per-host counts were not computed when this file was read.  They are computed when\n"
+               "the report is open (or a tcpwave.host field filtered on) as the file is read, or with the\n"
+               "preference tcpwave.hosts: read the file again (View > Reload).\n"
+               "=====================================================================================================\n",
+               r->tuning ? "TCP tuning" : "TCP hosts");
+        return;
+    }
     if (!engine_ready)
         engine_start();
     tw_hosts_finish(&engine, engine.now);
@@ -525,6 +545,7 @@ static gboolean report_start(const char *opt_arg, gboolean tuning)
     struct report *r = g_new0(struct report, 1);
     GString *err;
 
+    tcpwave_want(TCPWAVE_WANT_HOSTS);
     r->tuning = tuning;
     r->selected = (struct tw_table)TW_TABLE_INIT(guint8);
     if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
@@ -583,6 +604,12 @@ void tcpwave_hosts_register(void)
     proto_register_field_array(proto_host, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     if (module) {
+        prefs_register_bool_preference(module, "hosts", "Compute the per-host counts",
+                                       "Count each host's TIME_WAIT, CLOSE_WAIT, FIN_WAIT2 and SYN_RECV sockets "
+                                       "(tcpwave.host.* fields, the hosts and tuning reports).  Off: computed only "
+                                       "when the file is read with a report open or a tcpwave.host field in a display "
+                                       "filter; it costs time and memory on every segment.  Takes effect when the "
+                                       "file is read again (View > Reload)", &pref_hosts);
         prefs_register_uint_preference(module, "time_wait_seconds", "TIME_WAIT duration (s)",
                                        "How long a socket stays in TIME_WAIT, in seconds.  Linux: 60 "
                                        "(TCP_TIMEWAIT_LEN, no sysctl changes it); FreeBSD and OpenBSD: 60 "

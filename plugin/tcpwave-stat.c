@@ -471,6 +471,8 @@ static void conn_init(struct conn_table *ct, stat_tap_table_ui *ui)
 {
     stat_tap_table *table = stat_tap_find_table(ui, ct->name);
 
+    if (ct == &conv_table)
+        tcpwave_want(TCPWAVE_WANT_ZEEK); /* its Zeek columns */
     if (!table) {
         table = stat_tap_init_table(ct->name, ct->ncols, 0, NULL);
         stat_tap_add_table(ui, table);

@@ -39,6 +39,20 @@ struct tcpwave_tap_info {
     char zeek_history[25];      /* Zeek's history, likewise */
 };
 
+/* What a file's first pass computes beyond the lifecycle.  Zeek's view and
+ * the per-host counts cost time and memory on every segment, so the first
+ * pass runs them only when something asks: a preference, a statistic
+ * whose tap was registered before the file was read (tcpwave_want()), or
+ * one of their fields referenced by the first frame's tree (a display
+ * filter, tshark -e or -V in one pass).  Decided at the file's first
+ * segment, kept for the whole file. */
+enum {
+    TCPWAVE_WANT_ZEEK = 1u << 0,
+    TCPWAVE_WANT_HOSTS = 1u << 1
+};
+void tcpwave_want(unsigned what);   /* from now on, every file's first pass computes these */
+unsigned tcpwave_computed(void);    /* what the current file's first pass computed */
+
 /* Register the statistics (called from proto_register_tcpwave). */
 void tcpwave_stat_register(void);
 
@@ -61,6 +75,8 @@ void tcpwave_hosts_analyse(const struct _address *src, const struct _address *ds
                            const struct tcpwave_rec *rec, uint32_t conn, uint32_t previous);
 void tcpwave_hosts_render(struct tvbuff *tvb, struct _packet_info *pinfo, struct _proto_node *tree);
 size_t tcpwave_hosts_bytes(void);
+/* Does the first frame's tree, or the preference, ask for the per-host counts? */
+bool tcpwave_hosts_wanted(struct _proto_node *tree);
 void tcpwave_hosts_cleanup(void);
 
 /* The GUI's ladder menu (plugin/tcpwave-gui.c): registered with the

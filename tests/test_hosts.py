@@ -354,8 +354,15 @@ class TestSchedule:
         assert one == two
         f1 = tshark.fields(str(schedule), ["tcpwave.host.addr", "tcpwave.host.time_wait", "tcpwave.host.close_wait"],
                            two_pass=False)
-        f2 = tshark.fields(str(schedule), ["tcpwave.host.addr", "tcpwave.host.time_wait", "tcpwave.host.close_wait"])
+        f2 = tshark.fields(str(schedule), ["tcpwave.host.addr", "tcpwave.host.time_wait", "tcpwave.host.close_wait"],
+                           "-o", "tcpwave.hosts:TRUE")
         assert f1 == f2
+
+    def test_two_pass_fields_need_the_preference(self, tshark, schedule):
+        # The first pass of -2 cannot know that -e will ask for the counts.
+        r = tshark.run("-r", str(schedule), "-2", "-T", "fields", "-e", "tcpwave.host.time_wait")
+        assert r.returncode == 0 and not r.stdout.split()
+        assert r.stderr.count("tcpwave.host fields were not computed") == 1, r.stderr
 
     def test_filter_selects_hosts_not_counts(self, tshark, schedule):
         only = tshark.run("-q", "-r", str(schedule), "-z", "tcpwave,hosts,tcp.srcport==20149").stdout

@@ -113,6 +113,21 @@ def test_seed_columns_two_pass(tshark, home):
         assert summary_row(n, *row).search(line), f"frame {n}: {line!r}, expected {row}"
 
 
+def test_profile_computes_zeek_and_hosts_in_two_passes(tshark, home):
+    """The GUI profile turns on Zeek's view and the per-host counts, which
+    the first pass otherwise computes only when something asks as the file is
+    read: in two passes (the GUI, tshark -2) their fields are there.  Zeek's
+    values are tests/expected/zeek.tsv's row for this capture; the closer
+    (the client, which sent the first FIN) holds one TIME_WAIT socket."""
+    pcap = PCAPS / "kernel" / "four_way_close.pcap"
+    r = run(tshark, home, "-2", "-r", pcap, "-T", "fields", "-e", "tcpwave.zeek.conn_state", "-e",
+            "tcpwave.zeek.history", "-e", "tcpwave.host.time_wait", profile="tcpwave")
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    assert rows and all(row[:2] == ["SF", "ShADaFf"] for row in rows), rows
+    assert "1" in {row[2] for row in rows}, rows
+    assert "not computed" not in r.stderr, r.stderr
+
+
 def test_seed_columns_one_pass(tshark, home):
     """A single pass (tshark -C tcpwave, live capture) knows every state of
     the seed when it prints the segment: the names are the same."""

@@ -47,6 +47,11 @@ def options(checksums):
     return ("-o", "tcp.check_checksum:TRUE") if checksums else ()
 
 
+# Zeek's view is computed on the first pass only when something asks for it:
+# in two passes (tshark -2) the preference does.
+ZEEK_ON = ("-o", "tcpwave.zeek:TRUE")
+
+
 def test_every_conn_state_value_has_a_case():
     states = {r[3] for r in ROWS}
     assert states == {"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH"}
@@ -61,7 +66,7 @@ def test_every_history_letter_has_a_case():
 def test_two_pass_every_segment(tshark, run):
     capture, checksums = run
     want = BY_RUN[run]
-    got = tshark.fields(PCAPS / f"{capture}.pcap", FIELDS, *options(checksums))
+    got = tshark.fields(PCAPS / f"{capture}.pcap", FIELDS, *options(checksums), *ZEEK_ON)
     assert got, "no TCP segment"
     for frame, (stream, state, history) in enumerate(got, 1):
         assert int(stream) in want, f"frame {frame}: stream {stream} not expected"
@@ -107,3 +112,22 @@ def test_filter_finds_rejected_connection(tshark):
     got = tshark.fields(PCAPS / "kernel" / "refused.pcap", ["frame.number"], "-Y",
                         'tcpwave.zeek.conn_state == "REJ"')
     assert [r[0] for r in got] == ["1", "2"]
+
+
+def test_two_pass_without_the_preference_says_so(tshark):
+    """tshark -2 -e tcpwave.zeek.*: the first pass did not know the fields
+    would be asked for, so nothing was computed; tcpwave says how to get
+    them instead of printing empty columns silently."""
+    pcap = PCAPS / "kernel/four_way_close.pcap"
+    r = tshark.run("-r", pcap, "-2", "-T", "fields", "-e", "tcpwave.zeek.conn_state")
+    assert r.returncode == 0
+    assert set(r.stdout.split()) == set(), r.stdout
+    assert r.stderr.count("tcpwave.zeek fields were not computed") == 1, r.stderr
+    assert "-o tcpwave.zeek:TRUE" in r.stderr
+    # One pass: the field in -e is referenced by the first frame's tree.
+    one = tshark.fields(pcap, ["tcpwave.zeek.conn_state"], two_pass=False)
+    assert one and one[-1] == ["SF"]
+    # A display filter on it is seen by the first pass of -2 too.
+    r = tshark.run("-r", pcap, "-2", "-Y", 'tcpwave.zeek.conn_state == "SF"', "-T", "fields", "-e", "frame.number")
+    assert r.stdout.split(), "the filter matched nothing"
+    assert "not computed" not in r.stderr

@@ -26,6 +26,13 @@ struct run {
     int64_t now;
 };
 
+/* Every run frees what the engine allocated when it goes out of scope. */
+static void run_free(struct run *r)
+{
+    tw_conn_free(&r->conn);
+}
+#define RUN struct run __attribute__((cleanup(run_free)))
+
 static void seg(struct run *r, bool from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
 {
     struct tw_segment s = {
@@ -88,7 +95,7 @@ static void handshake(struct run *r)
 /* Seed listing 1 (docs/semantics.md table 1): data, then a four-way close. */
 static void test_established_client_fin_four_way(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, P | A, C_ISN + 1, S_ISN + 1, 3);
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
@@ -127,7 +134,7 @@ static void test_established_client_fin_four_way(void)
  * client's FIN carries the ACK of it. */
 static void test_established_server_fin_merged_fin_ack_three_way(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0);
     expect(&r, TW_CLOSE_WAIT, TW_FIN_WAIT1, TW_ROLE_FIN1);
@@ -146,7 +153,7 @@ static void test_established_server_fin_merged_fin_ack_three_way(void)
  * both end in TIME_WAIT (RFC 9293 figure 13). */
 static void test_fin_wait1_crossing_fin_simultaneous(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     expect(&r, TW_FIN_WAIT1, TW_CLOSE_WAIT, TW_ROLE_FIN1);
@@ -170,7 +177,7 @@ static void test_fin_wait1_crossing_fin_simultaneous(void)
 /* The first FIN sent twice: the copy changes nothing and keeps its step. */
 static void test_fin_wait1_fin_retransmitted_states_stay(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
@@ -185,7 +192,7 @@ static void test_fin_wait1_fin_retransmitted_states_stay(void)
  * that ACK was lost beyond the capture point.  Nothing is counted twice. */
 static void test_closed_fin_retransmitted_ack_lost(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
@@ -203,7 +210,7 @@ static void test_closed_fin_retransmitted_ack_lost(void)
 
 static void test_syn_sent_syn_retransmitted_states_stay(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     cs(&r, S, C_ISN, 0, 0);
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_RETRANS);
@@ -219,7 +226,7 @@ static void test_syn_sent_syn_retransmitted_states_stay(void)
 /* RST,ACK in answer to a SYN: refused, not a reset close (RFC 9293 3.10.7.3). */
 static void test_syn_sent_rst_refused(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     sc(&r, R | A, 0, C_ISN + 1, 0);
     expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
@@ -232,7 +239,7 @@ static void test_syn_sent_rst_refused(void)
 /* An RST that does not acknowledge the SYN is ignored in SYN_SENT. */
 static void test_syn_sent_rst_without_ack_ignored(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     sc(&r, R, 0, 0, 0);
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_RST);
@@ -243,7 +250,7 @@ static void test_syn_sent_rst_without_ack_ignored(void)
 
 static void test_established_rst_reset(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, P | A, C_ISN + 1, S_ISN + 1, 10);
     sc(&r, R | A, S_ISN + 1, C_ISN + 11, 0);
@@ -272,7 +279,7 @@ static void test_established_rst_reset(void)
  * once, as it was. */
 static void test_time_wait_rst_closed_close_kept(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
@@ -287,7 +294,7 @@ static void test_time_wait_rst_closed_close_kept(void)
  * sending before its own FIN. */
 static void test_close_wait_data_half_close(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, P | A, S_ISN + 1, C_ISN + 2, 100);
@@ -307,7 +314,7 @@ static void test_close_wait_data_half_close(void)
 
 static void test_fin_wait1_data_beyond_own_fin_unexpected(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     cs(&r, P | A, C_ISN + 2, S_ISN + 1, 5);
@@ -317,7 +324,7 @@ static void test_fin_wait1_data_beyond_own_fin_unexpected(void)
 
 static void test_established_data_retransmitted(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, P | A, C_ISN + 1, S_ISN + 1, 10);
     cs(&r, P | A, C_ISN + 1, S_ISN + 1, 10);
@@ -327,7 +334,7 @@ static void test_established_data_retransmitted(void)
 /* Linux keep-alive: seq = snd_una - 1, no payload (tcp_xmit_probe_skb). */
 static void test_established_keepalive_probe(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, A, C_ISN, S_ISN + 1, 0);
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_KEEPALIVE);
@@ -339,7 +346,7 @@ static void test_established_keepalive_probe(void)
  * server's SYN completes the handshake, whatever else it carries. */
 static void test_syn_recv_data_completes_handshake(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
     cs(&r, P | A, C_ISN + 1, S_ISN + 1, 20);
@@ -350,7 +357,7 @@ static void test_syn_recv_data_completes_handshake(void)
 
 static void test_syn_sent_synack_bad_ack_unexpected(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     sc(&r, S | A, S_ISN, C_ISN + 7, 0);
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_OTHER);
@@ -360,7 +367,7 @@ static void test_syn_sent_synack_bad_ack_unexpected(void)
 /* Linux drops SYN+FIN in LISTEN (tcp_rcv_state_process): nothing changes. */
 static void test_listen_syn_fin_dropped(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S | F, C_ISN, 0, 0);
     expect(&r, TW_CLOSED, TW_LISTEN, TW_ROLE_OTHER);
     g_assert_cmpuint(r.v.why, ==, TW_WHY_SYN_FIN);
@@ -370,7 +377,7 @@ static void test_listen_syn_fin_dropped(void)
  * synchronized state resets the connection. */
 static void test_established_syn_rst_reset(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     sc(&r, S | R | A, S_ISN + 1, C_ISN + 1, 0);
     expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
@@ -380,7 +387,7 @@ static void test_established_syn_rst_reset(void)
 /* A listener ignores every RST (RFC 9293 3.10.7.2). */
 static void test_listen_syn_rst_ignored(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S | R, C_ISN, 0, 0);
     expect(&r, TW_CLOSED, TW_LISTEN, TW_ROLE_RST);
     g_assert_true(r.v.events & TW_EV_IGNORED);
@@ -391,7 +398,7 @@ static void test_listen_syn_rst_ignored(void)
  * are data; sending them again afterwards is a retransmission. */
 static void test_established_out_of_order_fill_data(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     sc(&r, P | A, S_ISN + 1, C_ISN + 1, 100);
     sc(&r, P | A, S_ISN + 201, C_ISN + 1, 100); /* 101..200 not captured yet */
@@ -406,7 +413,7 @@ static void test_established_out_of_order_fill_data(void)
  * the connection is marked mid-stream on every verdict. */
 static void test_midstream_data_then_close_guessed_sides(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, P | A, C_ISN + 100, S_ISN + 50, 10);
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
     g_assert_true(r.v.events & TW_EV_MIDSTREAM);
@@ -427,7 +434,7 @@ static void test_midstream_data_then_close_guessed_sides(void)
 /* The higher port speaks first mid-stream: it is labelled the client. */
 static void test_midstream_server_port_first_labelled_server(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     sc(&r, P | A, S_ISN + 1, C_ISN + 1, 10);
     g_assert_cmpuint(r.conn.first_end, ==, TW_S);
     cs(&r, A, C_ISN + 1, S_ISN + 11, 0);
@@ -437,7 +444,7 @@ static void test_midstream_server_port_first_labelled_server(void)
 
 static void test_midstream_fin_first_sender_fin_wait1(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0);
     expect(&r, TW_CLOSE_WAIT, TW_FIN_WAIT1, TW_ROLE_FIN1);
     g_assert_true(r.v.events & TW_EV_MIDSTREAM);
@@ -447,7 +454,7 @@ static void test_midstream_fin_first_sender_fin_wait1(void)
 /* The capture begins at the SYN-ACK: the SYN-ACK's sender is the server. */
 static void test_syn_recv_synack_first_syn_missing(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
     expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
     g_assert_cmpuint(r.v.prev[TW_C], ==, TW_SYN_SENT);
@@ -463,7 +470,7 @@ static void test_syn_recv_synack_first_syn_missing(void)
 /* Sequence numbers wrap around 2^32 inside the close (RFC 9293 3.4). */
 static void test_fin_wait1_ack_across_wrap_fin_wait2(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     uint32_t c_isn = 0xfffffff0u;
     cs(&r, S, c_isn, 0, 0);
     sc(&r, S | A, S_ISN, c_isn + 1, 0);
@@ -481,7 +488,7 @@ static void test_fin_wait1_ack_across_wrap_fin_wait2(void)
  * negative duration is produced. */
 static void test_established_time_backwards_flagged(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     r.now -= 10000000000;
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
@@ -498,7 +505,7 @@ static void test_established_time_backwards_flagged(void)
  * outside its windows, a SYN, or anything once it has closed. */
 static void test_established_continuation_in_window_only(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     struct tw_segment s = {.seq = C_ISN + 1, .ack = S_ISN + 1, .end_order = 0, .sport = C_PORT, .dport = S_PORT,
                            .flags = A};
@@ -526,7 +533,7 @@ static void test_established_continuation_in_window_only(void)
  * receiver's window changes nothing. */
 static void test_established_rst_out_of_window_dropped(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     sc(&r, R | A, S_ISN + 1 + (1u << 30) + (1u << 17), C_ISN + 1, 0);
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_RST);
@@ -538,7 +545,7 @@ static void test_established_rst_out_of_window_dropped(void)
 /* RFC 9293 3.10.7.4 fifth check: no ACK bit, the segment is dropped. */
 static void test_established_fin_without_ack_dropped(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F, C_ISN + 1, 0, 0);
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_OTHER);
@@ -549,7 +556,7 @@ static void test_established_fin_without_ack_dropped(void)
  * endpoint sends nothing else, RFC 9293 3.10.7.3). */
 static void test_syn_sent_ack_without_synack_inferred(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
@@ -595,7 +602,7 @@ static struct tw_summary summary_of(const struct run *r)
  * last ACK was not seen. */
 static void test_last_ack_final_ack_missing_four_way_not_half_closed(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
@@ -611,7 +618,7 @@ static void test_last_ack_final_ack_missing_four_way_not_half_closed(void)
 /* Class 1, merged: the server's FIN+ACK, then nothing. */
 static void test_last_ack_final_ack_missing_three_way(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, F | A, S_ISN + 1, C_ISN + 2, 0);
@@ -623,7 +630,7 @@ static void test_last_ack_final_ack_missing_three_way(void)
 /* Class 1: one FIN only stays a half-close. */
 static void test_close_wait_one_fin_half_closed(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
@@ -636,7 +643,7 @@ static void test_close_wait_one_fin_half_closed(void)
  * only does not advance its own sender twice.  The close is recorded. */
 static void test_closing_fin_retransmitted_with_ack_completes_close(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, F | A, S_ISN + 1, C_ISN + 1, 0); /* crosses the client's FIN */
@@ -655,7 +662,7 @@ static void test_closing_fin_retransmitted_with_ack_completes_close(void)
  * server's FIN: four-way close completes on it. */
 static void test_fin_wait2_fin_retransmitted_acks_peer_fin(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
@@ -671,7 +678,7 @@ static void test_fin_wait2_fin_retransmitted_acks_peer_fin(void)
  * first FIN, not "before the handshake", and no handshake time is given. */
 static void test_syn_recv_acks_client_data_established_inferred(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     sc(&r, S | A, S_ISN, C_ISN + 1, 0); /* the capture starts at the SYN-ACK, taken as delivered */
     expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
     sc(&r, A, S_ISN + 1, C_ISN + 101, 0); /* acks 100 bytes of the client's */
@@ -694,7 +701,7 @@ static void test_syn_recv_acks_client_data_established_inferred(void)
  * the server closed first, and the client's FIN carried the ACK of it. */
 static void test_established_fin_acks_uncaptured_fin_peer_closed_first(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     sc(&r, P | A, S_ISN + 1, C_ISN + 1, 10);
     cs(&r, A, C_ISN + 1, S_ISN + 11, 0);
@@ -716,7 +723,7 @@ static void test_established_fin_acks_uncaptured_fin_peer_closed_first(void)
  * SND.UNA < SEG.ACK =< SND.NXT). */
 static void test_syn_sent_synack_acks_syn_data_fast_open(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 20);
     sc(&r, S | A, S_ISN, C_ISN + 21, 0);
     expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
@@ -730,7 +737,7 @@ static void test_syn_sent_synack_acks_syn_data_fast_open(void)
  * client is ESTABLISHED and sends the data again. */
 static void test_syn_sent_synack_refuses_syn_data_established(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 20);
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
     expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
@@ -741,7 +748,7 @@ static void test_syn_sent_synack_refuses_syn_data_established(void)
 /* Class 4: an ACK beyond the SYN's data is not acceptable. */
 static void test_syn_sent_synack_acks_beyond_syn_data_unexpected(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 20);
     sc(&r, S | A, S_ISN, C_ISN + 22, 0);
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_OTHER);
@@ -755,7 +762,7 @@ static void test_syn_sent_synack_acks_beyond_syn_data_unexpected(void)
  * here; the SYN sent again completes the connection normally. */
 static void test_syn_sent_stale_ack_rst_closes_nothing(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     sc(&r, A, 777000, 123456, 0); /* challenge ACK of the older connection */
     expect(&r, TW_SYN_SENT, TW_LISTEN, TW_ROLE_ACK);
@@ -782,7 +789,7 @@ static void test_syn_sent_stale_ack_rst_closes_nothing(void)
  * transition per row. */
 static void test_fin_wait2_ack_before_fin_completes_close(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
@@ -809,7 +816,7 @@ static void test_fin_wait2_ack_before_fin_completes_close(void)
  * 3.10.7.4 first check; Linux tcp_check_req). */
 static void test_syn_recv_ack_out_of_window_dropped(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
     cs(&r, A, C_ISN + 1 + 5000000, S_ISN + 1, 0);
@@ -826,7 +833,7 @@ static void test_syn_recv_ack_out_of_window_dropped(void)
 static void test_established_rst_exact_resets_whether_ack_seen_or_not(void)
 {
     for (int ack_seen = 0; ack_seen < 2; ack_seen++) {
-        struct run r = {0};
+        RUN r = {0};
         handshake(&r);
         cs(&r, P | A, C_ISN + 1, S_ISN + 1, 100);
         if (ack_seen)
@@ -840,7 +847,7 @@ static void test_established_rst_exact_resets_whether_ack_seen_or_not(void)
 static void test_established_rst_in_window_not_exact_challenge_ack(void)
 {
     for (int ack_seen = 0; ack_seen < 2; ack_seen++) {
-        struct run r = {0};
+        RUN r = {0};
         handshake(&r);
         cs(&r, P | A, C_ISN + 1, S_ISN + 1, 100);
         if (ack_seen)
@@ -856,7 +863,7 @@ static void test_established_rst_in_window_not_exact_challenge_ack(void)
 /* Linux tcp_reset_check(): after a FIN, RCV.NXT - 1 resets too. */
 static void test_close_wait_rst_at_fin_seq_resets(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     cs(&r, R | A, C_ISN + 1, S_ISN + 1, 0);
@@ -869,7 +876,7 @@ static void test_close_wait_rst_at_fin_seq_resets(void)
  * apart. */
 static void test_fin_wait1_rst_from_peer_closer_and_resetter_apart(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     sc(&r, R | A, S_ISN + 1, C_ISN + 2, 0);
@@ -889,7 +896,7 @@ static void test_fin_wait1_rst_from_peer_closer_and_resetter_apart(void)
 /* Class 9: after an RST closed both sides, a later ACK is no close step. */
 static void test_closed_ack_after_rst_no_close_step(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     handshake(&r);
     cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0);
     cs(&r, R | A, C_ISN + 2, S_ISN + 1, 0);
@@ -902,7 +909,7 @@ static void test_closed_ack_after_rst_no_close_step(void)
  * SYN_RECV: it may never have received it; its state is unknown. */
 static void test_listen_unanswered_syn_server_unknown(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_SYN); /* one pass: taken as delivered */
     cs(&r, S, C_ISN, 0, 0);
@@ -916,7 +923,7 @@ static void test_listen_unanswered_syn_server_unknown(void)
 /* Class 10: a refused connection never had a server in SYN_RECV. */
 static void test_listen_refused_server_never_syn_recv(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     cs(&r, S, C_ISN, 0, 0);
     struct tw_verdict syn = r.v;
     sc(&r, R | A, 0, C_ISN + 1, 0);
@@ -933,7 +940,7 @@ static void test_listen_refused_server_never_syn_recv(void)
  * until its own FIN, which proves it had not received the other. */
 static void test_fin_wait1_crossing_fin_two_passes_figure_13(void)
 {
-    struct run r = {0};
+    RUN r = {0};
     struct tw_verdict rows[5];
     uint32_t frames[5];
     handshake(&r);
