@@ -471,19 +471,28 @@ static void decide_computed(proto_tree *tree)
     computed_known = TRUE;
 }
 
-/* A later pass (tshark -2, the GUI) asked for a field the first pass did
- * not compute: say once per file how to get it, rather than print nothing. */
+/* Is a field asked for by a display filter or a column (not merely shown
+ * in a visible tree, which shows every field)? */
+static gboolean field_primed(int hf)
+{
+    header_field_info *h = hf > 0 ? proto_registrar_get_nth(hf) : NULL;
+    return h && h->ref_type != HF_REF_TYPE_NONE;
+}
+
+/* A later pass (tshark -2, the GUI) asked, through a filter or a column, for
+ * a field the first pass did not compute: say once per file how to get it,
+ * rather than match or print nothing.  (tshark -2 -e asks through a visible
+ * tree, which cannot be told from -V: the README says what to add.) */
 static void check_later_pass(proto_tree *tree)
 {
     if (warned || !tree)
         return;
-    if (!(computed & TCPWAVE_WANT_ZEEK) && (proto_field_is_referenced(tree, hf_zeek_conn_state) ||
-                                              proto_field_is_referenced(tree, hf_zeek_history))) {
+    if (!(computed & TCPWAVE_WANT_ZEEK) && (field_primed(hf_zeek_conn_state) || field_primed(hf_zeek_history))) {
         ws_warning("tcpwave.zeek fields were not computed when the file was first read: set the preference "
                    "tcpwave.zeek (tshark -2: -o tcpwave.zeek:TRUE)");
         warned = TRUE;
     }
-    if (!(computed & TCPWAVE_WANT_HOSTS) && tcpwave_hosts_wanted(tree)) {
+    if (!(computed & TCPWAVE_WANT_HOSTS) && tcpwave_hosts_primed()) {
         ws_warning("tcpwave.host fields were not computed when the file was first read: set the preference "
                    "tcpwave.hosts (tshark -2: -o tcpwave.hosts:TRUE)");
         warned = TRUE;

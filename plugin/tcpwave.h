@@ -77,6 +77,8 @@ void tcpwave_hosts_render(struct tvbuff *tvb, struct _packet_info *pinfo, struct
 size_t tcpwave_hosts_bytes(void);
 /* Does the first frame's tree, or the preference, ask for the per-host counts? */
 bool tcpwave_hosts_wanted(struct _proto_node *tree);
+/* Is a tcpwave.host field asked for by a display filter or a column? */
+bool tcpwave_hosts_primed(void);
 void tcpwave_hosts_cleanup(void);
 
 /* The GUI's ladder menu (plugin/tcpwave-gui.c): registered with the

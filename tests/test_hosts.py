@@ -358,11 +358,14 @@ class TestSchedule:
                            "-o", "tcpwave.hosts:TRUE")
         assert f1 == f2
 
-    def test_two_pass_fields_need_the_preference(self, tshark, schedule):
-        # The first pass of -2 cannot know that -e will ask for the counts.
-        r = tshark.run("-r", str(schedule), "-2", "-T", "fields", "-e", "tcpwave.host.time_wait")
+    def test_two_pass_column_needs_the_preference(self, tshark, schedule):
+        # The first pass of -2 cannot know that a column will ask for the counts.
+        column = ("-o", 'gui.column.format:"TW","%Cus:tcpwave.host.time_wait"')
+        r = tshark.run("-r", str(schedule), "-2", *column)
         assert r.returncode == 0 and not r.stdout.split()
         assert r.stderr.count("tcpwave.host fields were not computed") == 1, r.stderr
+        r = tshark.run("-r", str(schedule), "-2", *column, "-o", "tcpwave.hosts:TRUE")
+        assert max(map(int, r.stdout.split())) == 120 and "not computed" not in r.stderr  # the peak by construction
 
     def test_filter_selects_hosts_not_counts(self, tshark, schedule):
         only = tshark.run("-q", "-r", str(schedule), "-z", "tcpwave,hosts,tcp.srcport==20149").stdout
