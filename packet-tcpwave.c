@@ -860,7 +860,10 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
         info->rec.v = v;
         info->conn = conn_id(rec->stream);
         info->summary = sum;
-        info->zeek_state = zeek ? tw_zeek_conn_state_name(tw_zeek_conn_state(zeek)) : "-";
+        /* "not run": the first pass did not compute Zeek's view (a table
+         * opened after the file was read; View > Reload computes it). */
+        info->zeek_state = zeek ? tw_zeek_conn_state_name(tw_zeek_conn_state(zeek))
+                                : (computed & TCPWAVE_WANT_ZEEK) ? "-" : "not run";
         info->zeek_history[0] = '\0';
         if (zeek)
             tw_zeek_history(zeek, info->zeek_history, sizeof info->zeek_history);
