@@ -471,14 +471,6 @@ static void decide_computed(proto_tree *tree)
     computed_known = TRUE;
 }
 
-/* Is a field asked for by a display filter or a column (not merely shown
- * in a visible tree, which shows every field)? */
-static gboolean field_primed(int hf)
-{
-    header_field_info *h = hf > 0 ? proto_registrar_get_nth(hf) : NULL;
-    return h && h->ref_type != HF_REF_TYPE_NONE;
-}
-
 /* A later pass (tshark -2, the GUI) asked, through a filter or a column, for
  * a field the first pass did not compute: say once per file how to get it,
  * rather than match or print nothing.  (tshark -2 -e asks through a visible
@@ -487,7 +479,7 @@ static void check_later_pass(proto_tree *tree)
 {
     if (warned || !tree)
         return;
-    if (!(computed & TCPWAVE_WANT_ZEEK) && (field_primed(hf_zeek_conn_state) || field_primed(hf_zeek_history))) {
+    if (!(computed & TCPWAVE_WANT_ZEEK) && (tw_field_primed(hf_zeek_conn_state) || tw_field_primed(hf_zeek_history))) {
         ws_warning("tcpwave.zeek fields were not computed when the file was first read: set the preference "
                    "tcpwave.zeek (tshark -2: -o tcpwave.zeek:TRUE)");
         warned = TRUE;

@@ -184,18 +184,12 @@ bool tcpwave_hosts_wanted(proto_tree *tree)
     return false;
 }
 
-static bool primed(int hf)
-{
-    header_field_info *h = hf > 0 ? proto_registrar_get_nth(hf) : NULL;
-    return h && h->ref_type != HF_REF_TYPE_NONE;
-}
-
 bool tcpwave_hosts_primed(void)
 {
-    if (primed(proto_host) || primed(hf_host_addr))
+    if (tw_field_primed(proto_host) || tw_field_primed(hf_host_addr))
         return true;
     for (int i = 0; i < TW_HC_COUNT; i++)
-        if (primed(hf_host_count[i]))
+        if (tw_field_primed(hf_host_count[i]))
             return true;
     return false;
 }
