@@ -479,7 +479,8 @@ static void check_later_pass(proto_tree *tree)
 {
     if (warned || !tree)
         return;
-    if (!(computed & TCPWAVE_WANT_ZEEK) && (tw_field_primed(hf_zeek_conn_state) || tw_field_primed(hf_zeek_history))) {
+    if (!(computed & TCPWAVE_WANT_ZEEK) &&
+        (tw_field_primed(hf_zeek_conn_state) || tw_field_primed(hf_zeek_history))) {
         ws_warning("tcpwave.zeek fields were not computed when the file was first read: set the preference "
                    "tcpwave.zeek (tshark -2: -o tcpwave.zeek:TRUE)");
         warned = TRUE;
