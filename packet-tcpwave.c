@@ -77,8 +77,7 @@ static tw_pref_bool pref_info_column = FALSE;
 static tw_pref_bool pref_zeek = FALSE;
 
 /* What this file's first pass computes beyond the lifecycle (tcpwave.h). */
-static unsigned wanted;         /* asked for by a statistic, for every file from now on */
-static unsigned computed;       /* decided at the file's first segment */
+static unsigned computed;       /* decided at the file's first segment (tcpwave_set_computed()) */
 static gboolean computed_known; /* ... once decided */
 static gboolean warned;         /* a later pass was asked for what was not computed */
 
@@ -446,29 +445,20 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
     return tcpd;
 }
 
-void tcpwave_want(unsigned what)
-{
-    wanted |= what;
-}
-
-unsigned tcpwave_computed(void)
-{
-    return computed;
-}
-
 /* At the file's first segment: what its first pass computes.  tree is the
  * first frame's (NULL where the post-dissector did not run first). */
 static void decide_computed(proto_tree *tree)
 {
     if (computed_known)
         return;
-    computed = wanted;
+    computed = tcpwave_wanted();
     if (pref_zeek || proto_field_is_referenced(tree, hf_zeek_conn_state) ||
         proto_field_is_referenced(tree, hf_zeek_history))
         computed |= TCPWAVE_WANT_ZEEK;
     if (tcpwave_hosts_wanted(tree))
         computed |= TCPWAVE_WANT_HOSTS;
     computed_known = TRUE;
+    tcpwave_set_computed(computed);
 }
 
 /* A later pass (tshark -2, the GUI) asked, through a filter or a column, for
@@ -931,6 +921,7 @@ static void tcpwave_cleanup(void)
     streams_seen = frame_streams_before = 0;
     computed = 0;
     computed_known = FALSE;
+    tcpwave_set_computed(0);
     warned = FALSE;
     tw_index_clear(&last_conn_by_tuple);
     tw_table_clear(&tuples4);
