@@ -77,8 +77,7 @@ static tw_pref_bool pref_info_column = FALSE;
 static tw_pref_bool pref_zeek = FALSE;
 
 /* What this file's first pass computes beyond the lifecycle (tcpwave.h). */
-static unsigned wanted;         /* asked for by a statistic, for every file from now on */
-static unsigned computed;       /* decided at the file's first segment */
+static unsigned computed;       /* decided at the file's first segment (tcpwave_set_computed()) */
 static gboolean computed_known; /* ... once decided */
 static gboolean warned;         /* a later pass was asked for what was not computed */
 
@@ -446,44 +445,37 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
     return tcpd;
 }
 
-void tcpwave_want(unsigned what)
-{
-    wanted |= what;
-}
-
-unsigned tcpwave_computed(void)
-{
-    return computed;
-}
-
 /* At the file's first segment: what its first pass computes.  tree is the
  * first frame's (NULL where the post-dissector did not run first). */
 static void decide_computed(proto_tree *tree)
 {
     if (computed_known)
         return;
-    computed = wanted;
+    computed = tcpwave_wanted();
     if (pref_zeek || proto_field_is_referenced(tree, hf_zeek_conn_state) ||
         proto_field_is_referenced(tree, hf_zeek_history))
         computed |= TCPWAVE_WANT_ZEEK;
     if (tcpwave_hosts_wanted(tree))
         computed |= TCPWAVE_WANT_HOSTS;
     computed_known = TRUE;
+    tcpwave_set_computed(computed);
 }
 
-/* A later pass (tshark -2, the GUI) asked for a field the first pass did
- * not compute: say once per file how to get it, rather than print nothing. */
+/* A later pass (tshark -2, the GUI) asked, through a filter or a column, for
+ * a field the first pass did not compute: say once per file how to get it,
+ * rather than match or print nothing.  (tshark -2 -e asks through a visible
+ * tree, which cannot be told from -V: the README says what to add.) */
 static void check_later_pass(proto_tree *tree)
 {
     if (warned || !tree)
         return;
-    if (!(computed & TCPWAVE_WANT_ZEEK) && (proto_field_is_referenced(tree, hf_zeek_conn_state) ||
-                                              proto_field_is_referenced(tree, hf_zeek_history))) {
+    if (!(computed & TCPWAVE_WANT_ZEEK) &&
+        (tw_field_primed(hf_zeek_conn_state) || tw_field_primed(hf_zeek_history))) {
         ws_warning("tcpwave.zeek fields were not computed when the file was first read: set the preference "
                    "tcpwave.zeek (tshark -2: -o tcpwave.zeek:TRUE)");
         warned = TRUE;
     }
-    if (!(computed & TCPWAVE_WANT_HOSTS) && tcpwave_hosts_wanted(tree)) {
+    if (!(computed & TCPWAVE_WANT_HOSTS) && tcpwave_hosts_primed()) {
         ws_warning("tcpwave.host fields were not computed when the file was first read: set the preference "
                    "tcpwave.hosts (tshark -2: -o tcpwave.hosts:TRUE)");
         warned = TRUE;
@@ -926,6 +918,7 @@ static void tcpwave_cleanup(void)
     streams_seen = frame_streams_before = 0;
     computed = 0;
     computed_known = FALSE;
+    tcpwave_set_computed(0);
     warned = FALSE;
     tw_index_clear(&last_conn_by_tuple);
     tw_table_clear(&tuples4);

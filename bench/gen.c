@@ -11,6 +11,24 @@
  *   cc -O2 -o bench/gen bench/gen.c
  *   bench/gen --connections N --seed S --out file.pcap --truth file.tsv
  *             [--concurrency K]   connections open at once (default 200)
+ *   bench/gen --schedule --connections N --interval-us I --hold-us H
+ *             --out file.pcap --truth file.tsv [--expect file.json] [--time-wait-s D]
+ *
+ * --schedule: a known schedule, for the per-host occupancy (-z tcpwave,hosts).
+ * One client host 10.1.0.1 and one server host 10.2.0.1; connection i starts
+ * at i * I microseconds and runs the same script (offsets in microseconds):
+ *   0 SYN, 1 SYN-ACK, 2 ACK, 5 client FIN, 6 server ACK,
+ *   5 + H server FIN, 6 + H client ACK (a four-way close started by the client).
+ * So the server sits in CLOSE_WAIT during [5, 5 + H), the client in
+ * FIN_WAIT2 during [6, 5 + H) and then in TIME_WAIT for D seconds (the
+ * preference; default 60) from the server's FIN.  Intervals of one length L
+ * begun every I microseconds overlap at most ceil(L / I) at once (an
+ * interval [s, s + L) is counted at s and not at s + L), and never more than
+ * N: the peaks follow from the schedule, and --expect writes them (with the
+ * TIME_WAIT count at the last segment).  Client ports 1024 + i mod 64000,
+ * server port 5000 + i / 64000: every 4-tuple once.  The seven offsets must
+ * differ modulo I (so that timestamps stay strictly increasing); gen refuses
+ * a schedule where they do not.
  *
  * Truth file (TSV, one header line):
  *   stream  outcome  initiator  client  server
@@ -248,6 +266,7 @@ static void new_conn(struct conn *c, uint64_t i)
 
 static FILE *out;
 static uint64_t now_us = 1700000000ull * 1000000ull;
+static uint64_t forced_us; /* --schedule: the next segment's time (0: advance at random) */
 static uint64_t packets;
 static char payload_text[2048];
 
@@ -291,7 +310,10 @@ static void emit(struct conn *c, int from, uint8_t flags, uint32_t seq, uint32_t
     uint8_t *rec = pkt, *eth = pkt + 16, *ip = eth + 14, *tcp = ip + 20;
     unsigned thl = 20 + optlen, iplen = 20 + thl + len, caplen = 14 + iplen;
 
-    now_us += 1 + rnd(40);
+    if (forced_us)
+        now_us = forced_us;
+    else
+        now_us += 1 + rnd(40);
     le32(rec, (uint32_t)(now_us / 1000000));
     le32(rec + 4, (uint32_t)(now_us % 1000000));
     le32(rec + 8, caplen);
@@ -385,20 +407,164 @@ static void ipport(char *buf, size_t n, uint32_t ip, uint16_t port)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen --connections N --seed S --out FILE.pcap --truth FILE.tsv [--concurrency K]\n");
+    fprintf(stderr, "usage: gen --connections N --seed S --out FILE.pcap --truth FILE.tsv [--concurrency K]\n"
+                    "       gen --schedule --connections N --interval-us I --hold-us H --out FILE.pcap "
+                    "--truth FILE.tsv [--expect FILE.json] [--time-wait-s D]\n");
     exit(2);
+}
+
+/* ---- --schedule ---- */
+
+#define SCHED_OPS 7
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* Connection i of the schedule, built afresh for each of its segments. */
+static void sched_conn(struct conn *c, uint64_t i)
+{
+    uint64_t h = i * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+    h = (h ^ (h >> 31)) * 0xbf58476d1ce4e5b9ull;
+    memset(c, 0, sizeof *c);
+    c->ip[0] = 0x0a010001u; /* 10.1.0.1 */
+    c->ip[1] = 0x0a020001u; /* 10.2.0.1 */
+    c->port[0] = (uint16_t)(1024 + i % 64000);
+    c->port[1] = (uint16_t)(5000 + i / 64000);
+    c->isn[0] = (uint32_t)h;
+    c->isn[1] = (uint32_t)(h >> 32);
+    c->ipid[0] = (uint16_t)(i * 7);
+    c->ipid[1] = (uint16_t)(i * 7 + 3);
+}
+
+static void sched_emit(uint64_t i, unsigned op)
+{
+    static const uint8_t syn_opt[12] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2};
+    struct conn c;
+    sched_conn(&c, i);
+    uint32_t ci = c.isn[0], si = c.isn[1];
+    c.ipid[0] = (uint16_t)(c.ipid[0] + op);
+    c.ipid[1] = (uint16_t)(c.ipid[1] + op);
+    switch (op) {
+    case 0: emit(&c, 0, 0x02, ci, 0, syn_opt, sizeof syn_opt, 0); break;
+    case 1: emit(&c, 1, 0x12, si, ci + 1, syn_opt, sizeof syn_opt, 0); break;
+    case 2: emit(&c, 0, 0x10, ci + 1, si + 1, NULL, 0, 0); break;
+    case 3: emit(&c, 0, 0x11, ci + 1, si + 1, NULL, 0, 0); break;
+    case 4: emit(&c, 1, 0x10, si + 1, ci + 2, NULL, 0, 0); break;
+    case 5: emit(&c, 1, 0x11, si + 1, ci + 2, NULL, 0, 0); break;
+    default: emit(&c, 0, 0x10, ci + 2, si + 2, NULL, 0, 0); break;
+    }
+}
+
+static int schedule(uint64_t n, uint64_t interval, uint64_t hold, uint64_t tw_s, FILE *truth, const char *expect_path)
+{
+    const uint64_t off[SCHED_OPS] = {0, 1, 2, 5, 6, 5 + hold, 6 + hold};
+    uint64_t next[SCHED_OPS] = {0};
+    const uint64_t t0 = now_us;
+
+    if (interval < 8 || hold < 2 || tw_s < 1) {
+        fprintf(stderr, "gen: --interval-us must be >= 8, --hold-us >= 2 and --time-wait-s >= 1\n");
+        return 2;
+    }
+    /* The capture's span must fit the pcap's 32-bit seconds after now_us: at most 10^15 us (31 years). */
+    const uint64_t span_max = 1000000000000000ull;
+    if (hold > span_max || interval > span_max / n || (n - 1) * interval + hold + 6 > span_max ||
+        tw_s > span_max / 1000000) {
+        fprintf(stderr, "gen: the schedule spans more than 10^15 us\n");
+        return 2;
+    }
+    for (int a = 0; a < SCHED_OPS; a++)
+        for (int b = a + 1; b < SCHED_OPS; b++)
+            if (off[a] % interval == off[b] % interval) {
+                fprintf(stderr, "gen: offsets %llu and %llu us meet modulo the interval %llu us: choose another "
+                        "--hold-us\n", (unsigned long long)off[a], (unsigned long long)off[b],
+                        (unsigned long long)interval);
+                return 2;
+            }
+    for (uint64_t i = 0; i < n; i++) {
+        struct conn c;
+        char cs[32], ss[32];
+        sched_conn(&c, i);
+        ipport(cs, sizeof cs, c.ip[0], c.port[0]);
+        ipport(ss, sizeof ss, c.ip[1], c.port[1]);
+        fprintf(truth, "%llu\tFour-way close\tclient\t%s\t%s\n", (unsigned long long)i, cs, ss);
+    }
+    /* Seven arithmetic sequences t0 + i * interval + off[op], merged in time order. */
+    for (;;) {
+        int best = -1;
+        uint64_t when = 0;
+        for (int op = 0; op < SCHED_OPS; op++) {
+            if (next[op] >= n)
+                continue;
+            uint64_t t = t0 + next[op] * interval + off[op];
+            if (best < 0 || t < when) {
+                best = op;
+                when = t;
+            }
+        }
+        if (best < 0)
+            break;
+        forced_us = when;
+        sched_emit(next[best]++, (unsigned)best);
+    }
+    forced_us = 0;
+
+    /* By construction (see the top of this file). */
+    const uint64_t tw = tw_s * 1000000;
+    uint64_t tw_peak = min_u64(n, ceil_div(tw, interval));
+    uint64_t cw_peak = min_u64(n, ceil_div(hold, interval));
+    uint64_t fw2_peak = min_u64(n, ceil_div(hold - 1, interval));
+    /* TIME_WAIT at the last segment (t_last + 6 + H): connection N-1-j began it at
+     * t_last + 5 + H - j * I, and still holds it when j * I + 1 < tw. */
+    uint64_t tw_end = min_u64(n, tw > 1 ? (tw - 2) / interval + 1 : 0);
+    uint64_t tw_expired = n - tw_end;
+    fprintf(stderr, "gen: schedule: interval %llu us, hold %llu us, TIME_WAIT %llu s: by construction client "
+            "TIME_WAIT peak %llu (at the end %llu), server CLOSE_WAIT peak %llu, client FIN_WAIT2 peak %llu\n",
+            (unsigned long long)interval, (unsigned long long)hold, (unsigned long long)tw_s,
+            (unsigned long long)tw_peak, (unsigned long long)tw_end, (unsigned long long)cw_peak,
+            (unsigned long long)fw2_peak);
+    if (expect_path) {
+        FILE *e = fopen(expect_path, "w");
+        if (!e) {
+            fprintf(stderr, "gen: cannot open %s: %s\n", expect_path, strerror(errno));
+            return 1;
+        }
+        fprintf(e, "{\"connections\": %llu, \"interval_us\": %llu, \"hold_us\": %llu, \"time_wait_s\": %llu,\n"
+                " \"client\": \"10.1.0.1\", \"server\": \"10.2.0.1\",\n"
+                " \"client_time_wait_peak\": %llu, \"client_time_wait_at_end\": %llu, "
+                "\"client_time_wait_expired\": %llu,\n"
+                " \"server_close_wait_peak\": %llu, \"client_fin_wait2_peak\": %llu}\n",
+                (unsigned long long)n, (unsigned long long)interval, (unsigned long long)hold,
+                (unsigned long long)tw_s, (unsigned long long)tw_peak, (unsigned long long)tw_end,
+                (unsigned long long)tw_expired, (unsigned long long)cw_peak, (unsigned long long)fw2_peak);
+        if (fclose(e) != 0)
+            return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    uint64_t nconn = 0, seed = 1, concurrency = 200;
-    const char *out_path = NULL, *truth_path = NULL;
+    uint64_t nconn = 0, seed = 1, concurrency = 200, interval = 0, hold = 0, tw_s = 60;
+    const char *out_path = NULL, *truth_path = NULL, *expect_path = NULL;
+    int sched = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--schedule")) {
+            sched = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             usage();
-        if (!strcmp(a, "--connections"))
+        if (!strcmp(a, "--interval-us"))
+            interval = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(a, "--hold-us"))
+            hold = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(a, "--time-wait-s"))
+            tw_s = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(a, "--expect"))
+            expect_path = argv[++i];
+        else if (!strcmp(a, "--connections"))
             nconn = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(a, "--seed"))
             seed = strtoull(argv[++i], NULL, 0);
@@ -411,8 +577,12 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (!nconn || !out_path || !truth_path || !concurrency)
+    if (!nconn || !out_path || !truth_path || !concurrency || (sched && (!interval || !hold)))
         usage();
+    if (sched && nconn > 64000ull * 60000ull) {
+        fprintf(stderr, "gen: at most %llu connections in a schedule\n", 64000ull * 60000ull);
+        return 2;
+    }
     if (nconn > 65000ull * 50000ull) {
         fprintf(stderr, "gen: at most %llu connections\n", 65000ull * 50000ull);
         return 2;
@@ -441,6 +611,19 @@ int main(int argc, char **argv)
     le32(gh + 20, 1);     /* LINKTYPE_ETHERNET */
     write_or_die(gh, sizeof gh);
     fprintf(truth, "stream\toutcome\tinitiator\tclient\tserver\n");
+
+    if (sched) {
+        int rc = schedule(nconn, interval, hold, tw_s, truth, expect_path);
+        if (rc)
+            return rc;
+        if (fclose(out) != 0 || fclose(truth) != 0) {
+            fprintf(stderr, "gen: write failed: %s\n", strerror(errno));
+            return 1;
+        }
+        fprintf(stderr, "gen: %llu connections, %llu packets: Four-way close=%llu\n", (unsigned long long)nconn,
+                (unsigned long long)packets, (unsigned long long)nconn);
+        return 0;
+    }
 
     if (concurrency > nconn)
         concurrency = nconn;

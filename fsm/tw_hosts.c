@@ -16,7 +16,13 @@ enum {
     TW_HOSTS_CONN_ANSWERED = 1u << 3,    /* the server answered it (SYN-ACK or RST) */
     TW_HOSTS_CONN_SYNACK = 1u << 4,      /* the server sent a SYN-ACK: its SYN_RECV is proved */
     TW_HOSTS_CONN_CLIENT_OPEN = 1u << 5, /* counted in its client host's client_open */
-    TW_HOSTS_CONN_PORT_COUNTED = 1u << 6 /* counted in the listening port's syn_recv */
+    TW_HOSTS_CONN_PORT_COUNTED = 1u << 6, /* counted in the listening port's syn_recv */
+    /* The server sent its SYN-ACK again after the verdict had it past
+     * SYN_RECV: the client's ACK was not taken (Linux: a full accept queue,
+     * tcp_check_req() keeps the request, inet_rsk(req)->acked), so the
+     * server is still half-open until it sends a segment without SYN or the
+     * client resets. */
+    TW_HOSTS_CONN_ACK_IGNORED = 1u << 7
 };
 
 struct tw_hosts_expiry {
@@ -290,6 +296,13 @@ static void advance(struct tw_hosts *h, int64_t t)
         if (!c || !(c->cls[e.end] & TW_HOSTS_LIVE) || (c->cls[e.end] >> GEN_SHIFT) != e.gen)
             continue; /* ended earlier by a segment */
         unsigned cls = (c->cls[e.end] & CLS_MASK) - 1;
+        if (cls == TW_HC_TIME_WAIT && c->since[e.end] + h->cfg.timeout_ns[cls] > e.at) {
+            /* Restarted by a segment since (tw_hosts_step()): due later. */
+            struct tw_hosts_expiry later = {c->since[e.end] + h->cfg.timeout_ns[cls], e.conn, e.end, e.gen};
+            if (!heap_push(h, &later))
+                h->no_memory = true;
+            continue;
+        }
         struct tw_host *host = host_of(h, c->host[e.end]);
         /* The class stays (the verdicts still say so): only a change of
          * state begins a new interval. */
@@ -315,6 +328,8 @@ static void advance(struct tw_hosts *h, int64_t t)
  */
 static int class_of(const struct tw_hosts_conn *c, unsigned end, uint8_t state)
 {
+    if (end == TW_S && (c->flags & TW_HOSTS_CONN_ACK_IGNORED))
+        return TW_HC_SYN_RECV;
     switch (state) {
     case TW_TIME_WAIT: return TW_HC_TIME_WAIT;
     case TW_CLOSE_WAIT: return TW_HC_CLOSE_WAIT;
@@ -423,10 +438,15 @@ unsigned tw_hosts_step(struct tw_hosts *h, const struct tw_hosts_input *in,
         c->flags |= TW_HOSTS_CONN_ANSWERED;
     }
     if (sender == TW_S && syn && ack) {
-        if (c->flags & TW_HOSTS_CONN_SYNACK)
+        if (c->flags & TW_HOSTS_CONN_SYNACK) {
             src->synacks_retransmitted++;
+            if (v->next[TW_S] != TW_SYN_RECV)
+                c->flags |= TW_HOSTS_CONN_ACK_IGNORED;
+        }
         c->flags |= TW_HOSTS_CONN_SYNACK;
     }
+    if ((sender == TW_S && !syn) || (sender == TW_C && (in->tcp_flags & TW_TH_RST)))
+        c->flags &= (uint8_t)~TW_HOSTS_CONN_ACK_IGNORED;
     if (v->role == TW_ROLE_FIN1)
         src->closes_started++;
     if (v->role == TW_ROLE_KEEPALIVE) {
@@ -445,6 +465,17 @@ unsigned tw_hosts_step(struct tw_hosts *h, const struct tw_hosts_input *in,
     for (unsigned e = 0; e < 2; e++)
         if (want[e] >= 0 && (int)(c->cls[e] & CLS_MASK) - 1 != want[e])
             begin_interval(h, c, in->conn, e, (unsigned)want[e], t, out, &n);
+
+    /* Linux tcp_timewait_state_process(): a segment with ACK and without RST
+     * from the peer restarts the TIME_WAIT timer (inet_twsk_reschedule(tw,
+     * TCP_TIMEWAIT_LEN): a bare in-window ACK, the peer's FIN sent again, any
+     * out-of-window segment with ACK).  For TIME_WAIT, since[] is when the
+     * interval began or was last restarted; advance() reschedules its expiry. */
+    unsigned tw_end = !sender;
+    if (ack && !(in->tcp_flags & TW_TH_RST) &&
+        (c->cls[tw_end] & (CLS_MASK | TW_HOSTS_LIVE)) == (TW_HOSTS_LIVE | (TW_HC_TIME_WAIT + 1)) &&
+        c->since[tw_end] < t)
+        c->since[tw_end] = t;
 
     if ((c->flags & TW_HOSTS_CONN_CLIENT_OPEN) && (v->next[TW_C] == TW_CLOSED || v->next[TW_C] == TW_TIME_WAIT)) {
         struct tw_host *client = host_of(h, c->host[TW_C]);

@@ -93,7 +93,7 @@ struct tw_host {
     uint32_t peak[TW_HC_COUNT];
     int64_t peak_ns[TW_HC_COUNT];     /* when the peak was first reached */
     uint32_t ended[TW_HC_COUNT][TW_HE_COUNT];
-    int64_t longest_ns[TW_HC_COUNT];  /* the longest interval that ended */
+    int64_t longest_ns[TW_HC_COUNT];  /* the longest interval that ended (TIME_WAIT: since its last restart) */
     int64_t longest_open_ns[TW_HC_COUNT]; /* the longest still open at tw_hosts_finish() */
     /* As a server. */
     uint32_t syns_received;           /* connections whose SYN it was sent */
@@ -124,7 +124,7 @@ struct tw_hosts_port {
 };
 
 struct tw_hosts_conn {
-    int64_t since[2];   /* [end]: when its counted interval began */
+    int64_t since[2];   /* [end]: when its counted interval began (TIME_WAIT: or was last restarted) */
     int64_t last_ns;    /* the connection's latest segment */
     uint32_t host[2];
     uint16_t port[2];

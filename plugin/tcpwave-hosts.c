@@ -184,6 +184,16 @@ bool tcpwave_hosts_wanted(proto_tree *tree)
     return false;
 }
 
+bool tcpwave_hosts_primed(void)
+{
+    if (tw_field_primed(proto_host) || tw_field_primed(hf_host_addr))
+        return true;
+    for (int i = 0; i < TW_HC_COUNT; i++)
+        if (tw_field_primed(hf_host_count[i]))
+            return true;
+    return false;
+}
+
 void tcpwave_hosts_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     if (!tree || marks.count == 0)
@@ -302,7 +312,8 @@ static void print_hosts(const struct report *r)
     printf("Filter: %s\n", r->filter ? r->filter : "");
     printf("Host|Conns as client|Conns as server|Closes started|TIME_WAIT peak|TIME_WAIT peak at (s)|TIME_WAIT at end|"
            "TIME_WAIT expired|TIME_WAIT ended by a segment|TIME_WAIT ended by SYN|CLOSE_WAIT peak|CLOSE_WAIT at end|"
-           "CLOSE_WAIT longest (s)|FIN_WAIT2 peak|FIN_WAIT2 longest (s)|FIN_WAIT2 expired|SYN_RECV peak|SYNs received|"
+           "CLOSE_WAIT longest (s)|FIN_WAIT2 peak|FIN_WAIT2 longest (s)|FIN_WAIT2 expired|SYN_RECV peak|SYN_RECV at end|"
+           "SYNs received|"
            "SYNs unanswered|SYNs answered after retransmission|SYN-ACKs retransmitted|RSTs sent|RSTs received|"
            "Client ports|Client concurrent peak|Port reuses|Port reuses in TIME_WAIT|Shortest port reuse (s)|"
            "Keep-alives|Shortest keep-alive idle (s)\n");
@@ -319,11 +330,11 @@ static void print_hosts(const struct report *r)
             printf("%.3f|", rel(h->peak_ns[TW_HC_TIME_WAIT]));
         else
             printf("-|");
-        printf("%u|%u|%u|%u|%u|%u|%.3f|%u|%.3f|%u|%u|%u|%u|%u|%u|%u|%u|", h->cur[TW_HC_TIME_WAIT],
+        printf("%u|%u|%u|%u|%u|%u|%.3f|%u|%.3f|%u|%u|%u|%u|%u|%u|%u|%u|%u|", h->cur[TW_HC_TIME_WAIT],
                h->ended[TW_HC_TIME_WAIT][TW_HE_TIMER], h->ended[TW_HC_TIME_WAIT][TW_HE_SEGMENT],
                h->ended[TW_HC_TIME_WAIT][TW_HE_REUSE], h->peak[TW_HC_CLOSE_WAIT], h->cur[TW_HC_CLOSE_WAIT],
                secs(cw), h->peak[TW_HC_FIN_WAIT2], secs(fw), h->ended[TW_HC_FIN_WAIT2][TW_HE_TIMER],
-               h->peak[TW_HC_SYN_RECV], h->syns_received, h->syns_unanswered, h->syns_answered_late,
+               h->peak[TW_HC_SYN_RECV], h->cur[TW_HC_SYN_RECV], h->syns_received, h->syns_unanswered, h->syns_answered_late,
                h->synacks_retransmitted, h->rst_sent, h->rst_received);
         if (h->conns_client)
             printf("%u-%u|", h->port_lo, h->port_hi);
@@ -342,13 +353,13 @@ static void print_hosts(const struct report *r)
         g_free(addr);
     }
     printf("\nListening ports (server address:port that sent a SYN-ACK)\n");
-    printf("Server|Port|SYNs received|Half-open (SYN_RECV) peak|Peak at (s)\n");
+    printf("Server|Port|SYNs received|Half-open (SYN_RECV) peak|Peak at (s)|Half-open at end\n");
     for (size_t i = 0; i < engine.ports_cap; i++) {
         const struct tw_hosts_port *p = tw_hosts_port_at(&engine, i);
         if (!p || !selected(r, p->host_plus1 - 1) || p->peak == 0)
             continue;
         char *addr = host_str(p->host_plus1 - 1);
-        printf("%s|%u|%u|%u|%.3f\n", addr, p->port, p->syns_received, p->peak, rel(p->peak_ns));
+        printf("%s|%u|%u|%u|%.3f|%u\n", addr, p->port, p->syns_received, p->peak, rel(p->peak_ns), p->syn_recv);
         g_free(addr);
     }
     printf("=====================================================================================================\n");
@@ -425,6 +436,13 @@ static void print_tuning(const struct report *r)
                                             "anything here."
                                           : "That reaches the range where the limit matters.");
         g_free(a);
+        guint32 sid = 0, dropped = 0;
+        if (top_host(r, fig_unanswered, &sid, &dropped) && sid == best->host_plus1 - 1 && best->peak < 96)
+            printf("  SYNs went unanswered or were answered late while at most %u half-open were seen on it: the "
+                   "queue that was full was the listener's own (listen()'s backlog, capped by net.core.somaxconn) "
+                   "or its accept queue.  tcp_max_syn_backlog drops requests only once more than 3/4 of it are "
+                   "half-open, and only without syncookies: at the default (at least 128) or the post's value it "
+                   "played no part here.\n", best->peak);
     } else {
         printf("  No SYN-ACK was captured: the capture shows nothing about the SYN backlog.\n");
     }
@@ -648,7 +666,13 @@ void tcpwave_hosts_register(void)
                                        "filter; it costs time and memory on every segment.  Takes effect when the "
                                        "file is read again (View > Reload)", &pref_hosts);
         prefs_register_uint_preference(module, "time_wait_seconds", "TIME_WAIT duration (s)",
-                                       "How long a socket stays in TIME_WAIT (Linux TCP_TIMEWAIT_LEN: 60)", 10,
+                                       "How long a socket stays in TIME_WAIT, in seconds.  Linux: 60 "
+                                       "(TCP_TIMEWAIT_LEN, no sysctl changes it); FreeBSD and OpenBSD: 60 "
+                                       "(2 x MSL of 30 s; FreeBSD net.inet.tcp.msl); macOS: 30 (2 x MSL of 15 s); "
+                                       "Windows: TcpTimedWaitDelay, 120 since Server 2003 (240 in Windows 2000); "
+                                       "Solaris and illumos: tcp_time_wait_interval, 60.  docs/hosts.md cites the "
+                                       "sources",
+                                       10,
                                        &pref_timeout[TW_HC_TIME_WAIT]);
         prefs_register_uint_preference(module, "fin_wait2_seconds", "FIN_WAIT2 timeout (s), 0: none",
                                        "How long an orphaned socket stays in FIN_WAIT2 (Linux tcp_fin_timeout: 60)",

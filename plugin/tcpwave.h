@@ -50,8 +50,11 @@ enum {
     TCPWAVE_WANT_ZEEK = 1u << 0,
     TCPWAVE_WANT_HOSTS = 1u << 1
 };
-void tcpwave_want(unsigned what);   /* from now on, every file's first pass computes these */
-unsigned tcpwave_computed(void);    /* what the current file's first pass computed */
+/* plugin/tcpwave-want.c */
+void tcpwave_want(unsigned what);          /* from now on, every file's first pass computes these */
+unsigned tcpwave_wanted(void);
+void tcpwave_set_computed(unsigned what);  /* the dissector's decision for the current file */
+unsigned tcpwave_computed(void);           /* what the current file's first pass computed */
 
 /* Register the statistics (called from proto_register_tcpwave). */
 void tcpwave_stat_register(void);
@@ -83,6 +86,8 @@ bool tcpwave_hosts_wanted(struct _proto_node *tree);
  * again.  NULL and *error (to g_free) when the filter is invalid. */
 char *tcpwave_hosts_report_text(int tuning, const char *filter, void (*retap)(void *), void *retap_data,
                                 char **error);
+/* Is a tcpwave.host field asked for by a display filter or a column? */
+bool tcpwave_hosts_primed(void);
 void tcpwave_hosts_cleanup(void);
 
 /* The GUI's ladder menu (plugin/tcpwave-gui.c): registered with the

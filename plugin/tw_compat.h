@@ -152,4 +152,12 @@ typedef gboolean tw_pref_bool;
 #define TW_PLUGIN_DESCRIBE(flags)
 #endif
 
+/* Is a field asked for by a display filter or a column (primed), not merely
+ * shown in a visible tree, which shows every field? */
+static inline bool tw_field_primed(int hf)
+{
+    header_field_info *h = hf > 0 ? proto_registrar_get_nth(hf) : NULL;
+    return h && h->ref_type != HF_REF_TYPE_NONE;
+}
+
 #endif /* TW_COMPAT_H */

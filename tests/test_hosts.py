@@ -13,6 +13,7 @@ Truth comes from two places, never from tcpwave's own output:
 """
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,20 @@ def hosts(tshark, pcap, *extra):
         cells = line.split("|")
         rows[cells[0]] = dict(zip(cols, cells))
     return rows, out
+
+
+def ports(out):
+    """The listening ports table of a -z tcpwave,hosts output: {(server, port): row}."""
+    lines = out.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith("Server|Port|"))
+    cols = lines[head].split("|")
+    rows = {}
+    for line in lines[head + 1:]:
+        if not line.strip() or line.startswith("="):
+            break
+        cells = line.split("|")
+        rows[cells[0], int(cells[1])] = dict(zip(cols, cells))
+    return rows
 
 
 def tuning(tshark, pcap, *extra):
@@ -89,6 +104,137 @@ class TestKernelAgainstSs:
         assert gap <= float(client["Shortest port reuse (s)"]) < gap + 0.2
 
 
+class TestTimeWaitRestart:
+    """The server's TIME_WAIT, sent a bare in-window ACK at 20 s and 40 s; the
+    capture ends at 70 s (a refused connect()).  ss lists the socket at the
+    end, 70 s after it entered TIME_WAIT, with its timer restarted at the last
+    ACK (net/ipv4/tcp_minisocks.c tcp_timewait_state_process():
+    inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN))."""
+
+    def test_premise_timer_restarted_by_the_last_ack(self, tshark):
+        exp = ss("time_wait_restart")
+        times = [float(t) for (t,) in tshark.fields(str(KERNEL / "time_wait_restart.pcap"), ["frame.time_relative"])]
+        acks = [float(t) for (t,) in tshark.fields(str(KERNEL / "time_wait_restart.pcap"), ["frame.time_relative"],
+                                                 "-Y", "tcp.dstport == 8000 && tcp.len == 0 && tcp.flags == 0x010 "
+                                                       "&& frame.time_relative > 1")]
+        assert len(acks) == 2 and times[-1] > 60 + 1
+        # ss's remaining time, read when the capture stopped (about 1 s after its last segment), is
+        # 60 s from the last ACK: the kernel restarted the timer there.
+        remaining = int(re.search(r"timewait,(\d+)sec", exp["ss_end_time_wait_timers"][0]).group(1))
+        assert abs((acks[-1] + 60) - (times[-1] + remaining)) < 3
+
+    def test_time_wait_at_end_is_what_ss_listed(self, tshark):
+        exp = ss("time_wait_restart")
+        rows, _ = hosts(tshark, KERNEL / "time_wait_restart.pcap")
+        server = rows[exp["server"]]
+        assert int(server["TIME_WAIT peak"]) == exp["ss_peak"]["server_time_wait"] == 1
+        assert int(server["TIME_WAIT at end"]) == exp["ss_end"]["server_time_wait"] == 1
+        assert int(server["TIME_WAIT expired"]) == 0
+
+
+class TestSynBacklog:
+    """listen(fd, 1) with tcp_syncookies=0, flooded by a burst of connect()s
+    (tests/capture/make_host_pcaps.py syn_backlog).  The expected values are
+    the kernel's: `ss` polled in the server, its counters (nstat) in both
+    namespaces, and what each connect() saw (TCP_INFO).
+
+    Linux, net/ipv4/tcp_input.c tcp_conn_request(): a SYN is dropped when the
+    SYN queue is full (inet_csk_reqsk_queue_is_full(): more requests than
+    sk_max_ack_backlog = min(backlog, somaxconn), so at most backlog + 1 are
+    half-open) and no cookie is sent, or when the accept queue is full
+    (sk_acceptq_is_full(), with or without cookies)."""
+
+    TCP_SYN_SENT = 2  # include/net/tcp_states.h
+
+    @pytest.fixture(scope="class")
+    def run(self, tshark):
+        exp = ss("syn_backlog")
+        rows, out = hosts(tshark, KERNEL / "syn_backlog.pcap")
+        return exp, rows[exp["server"]], ports(out)[exp["server"], exp["port"]]
+
+    def test_syns_received_are_the_clients_connects(self, run):
+        exp, server, port = run
+        # TcpActiveOpens: one per connect() (tcp_connect()); each sent one SYN first.
+        assert int(server["SYNs received"]) == exp["client_counters"]["TcpActiveOpens"] == len(exp["connects"])
+        assert int(port["SYNs received"]) == len(exp["connects"])
+
+    def test_syns_unanswered_are_the_sockets_still_in_syn_sent(self, run):
+        exp, server, _ = run
+        still = [c for c in exp["connects"] if c["tcpi_state"] == self.TCP_SYN_SENT]
+        assert still and all(c["tcpi_total_retrans"] > 0 for c in still)
+        assert int(server["SYNs unanswered"]) == len(still)
+
+    def test_syns_answered_after_retransmission(self, run):
+        exp, server, _ = run
+        # Connected, and TCP_INFO counted retransmissions of the SYN before it was answered.
+        late = [c for c in exp["connects"] if "connected_after" in c and c.get("retrans_when_connected", 0) > 0]
+        assert late
+        assert int(server["SYNs answered after retransmission"]) == len(late)
+
+    def test_synacks_retransmitted_are_the_kernels(self, run):
+        exp, server, _ = run
+        # The server sends no SYN: its TCPSynRetrans (tcp_rtx_synack()) are SYN-ACKs, as are its
+        # RetransSegs (it sends no data).
+        counted = exp["server_counters"].get("TcpExtTCPSynRetrans", 0)
+        assert counted == exp["server_counters"].get("TcpRetransSegs", 0) > 0
+        assert int(server["SYN-ACKs retransmitted"]) == counted
+
+    def test_half_open_peak_between_ss_and_the_kernels_bound(self, run):
+        exp, server, port = run
+        backlog = 1
+        # ss saw at least this many at once; the kernel never holds more than backlog + 1.
+        assert exp["ss_peak"]["server_syn_recv"] <= int(port["Half-open (SYN_RECV) peak"]) <= backlog + 1
+        assert int(server["SYN_RECV peak"]) == int(port["Half-open (SYN_RECV) peak"])
+
+    def test_half_open_at_end_is_what_ss_listed(self, run):
+        exp, server, port = run
+        # The request whose ACK a full accept queue did not take (tcp_check_req(): acked = 1):
+        # ss lists it in SYN-RECV to the end, and the server sent its SYN-ACK again.
+        assert exp["ss_end"]["server_syn_recv"] == 1
+        assert int(port["Half-open at end"]) == exp["ss_end"]["server_syn_recv"]
+        assert int(server["SYN_RECV at end"]) == exp["ss_end"]["server_syn_recv"]
+
+    def test_one_pass_equals_two_passes(self, tshark):
+        # The engine is fed the first pass's verdicts only: the SYN-ACK after the ACK counts the same in both.
+        assert hosts(tshark, KERNEL / "syn_backlog.pcap")[1] == hosts(tshark, KERNEL / "syn_backlog.pcap", "-2")[1]
+
+    def test_close_wait_only_on_accepted_children(self, run):
+        exp, server, _ = run
+        # The client closed every connected socket at its end; the request still half-open took
+        # no FIN (no CLOSE_WAIT), the children did.
+        assert int(server["CLOSE_WAIT peak"]) == exp["ss_peak"]["server_close_wait"]
+        assert int(server["CLOSE_WAIT at end"]) == exp["ss_end"]["server_close_wait"]
+
+    def test_tuning_syncookies_and_backlog(self, tshark, run):
+        exp, _, port = run
+        out = tuning(tshark, KERNEL / "syn_backlog.pcap")
+        still = sum(1 for c in exp["connects"] if c["tcpi_state"] == self.TCP_SYN_SENT)
+        late = sum(1 for c in exp["connects"] if c.get("retrans_when_connected", 0) > 0)
+        assert (f"{exp['server']} received {len(exp['connects'])} SYNs: {still} never answered, {late} answered "
+                f"only after a retransmission; {exp['server_counters']['TcpExtTCPSynRetrans']} SYN-ACKs "
+                f"retransmitted." in out)
+        peak = int(port["Half-open (SYN_RECV) peak"])
+        assert f"The most half-open connections on one listening port: {peak} on {exp['server']} port 8000" in out
+        assert f"while at most {peak} half-open were seen on it: the queue that was full was the listener's own" in out
+
+
+class TestSynBacklogTuning:
+    """The other numbers of the tuning report on the syn_backlog capture."""
+
+    def test_half_open_peak_first_reached_at_the_first_synack(self, tshark):
+        # The peak is 1 (TestSynBacklog): first reached when the first SYN-ACK was captured.
+        first = tshark.fields(str(KERNEL / "syn_backlog.pcap"), ["frame.time_relative"],
+                              "-Y", "tcp.flags.syn==1 && tcp.flags.ack==1")[0][0]
+        out = tuning(tshark, KERNEL / "syn_backlog.pcap")
+        assert f"port 8000 (at {float(first):.3f} s)." in out
+
+    def test_client_concurrency_is_every_connect(self, tshark):
+        exp = ss("syn_backlog")
+        out = tuning(tshark, KERNEL / "syn_backlog.pcap")
+        # The client kept every socket open to its end (connected or still in SYN_SENT): all at once.
+        assert f"at most {exp['client_counters']['TcpActiveOpens']} of its connections were open at once" in out
+
+
 class TestTuningAgainstSs:
     """Every number the tuning report prints, on a capture where it is known."""
 
@@ -120,12 +266,19 @@ class TestTuningAgainstSs:
     def test_keepalive_time(self, tshark):
         out = tuning(tshark, KERNEL / "keepalive.pcap")
         assert f"{ss('keepalive')['client']} sent 3 keep-alive probes" in out
+        # TCP_KEEPIDLE 1 s: the first probe after 1 s of silence (the poll of a kernel timer, not sooner).
+        idle = float(re.search(r"the shortest idle time before one was ([0-9.]+) s", out).group(1))
+        assert 1.0 <= idle < 1.2
         assert "set its own TCP_KEEPIDLE" in out
 
     def test_tw_reuse(self, tshark):
         exp = ss("port_reuse")
         out = tuning(tshark, KERNEL / "port_reuse.pcap")
         assert f"{exp['client']} opened {exp['client_args'][0] - 1} connections on a 4-tuple still in TIME_WAIT" in out
+        # The client slept GAP seconds between the end of one connection and the next connect().
+        n, gap = exp["client_args"]
+        shortest = float(re.search(r"shortest reuse ([0-9.]+) s after", out).group(1))
+        assert gap <= shortest < gap + 0.2
 
     def test_tw_recycle_removed(self, tshark):
         assert "Removed in Linux 4.12" in tuning(tshark, KERNEL / "keepalive.pcap")
@@ -205,12 +358,115 @@ class TestSchedule:
                            "-o", "tcpwave.hosts:TRUE")
         assert f1 == f2
 
-    def test_two_pass_fields_need_the_preference(self, tshark, schedule):
-        # The first pass of -2 cannot know that -e will ask for the counts.
-        r = tshark.run("-r", str(schedule), "-2", "-T", "fields", "-e", "tcpwave.host.time_wait")
+    def test_two_pass_column_needs_the_preference(self, tshark, schedule):
+        # The first pass of -2 cannot know that a column will ask for the counts.
+        column = ("-o", 'gui.column.format:"TW","%Cus:tcpwave.host.time_wait"')
+        r = tshark.run("-r", str(schedule), "-2", *column)
         assert r.returncode == 0 and not r.stdout.split()
         assert r.stderr.count("tcpwave.host fields were not computed") == 1, r.stderr
+        r = tshark.run("-r", str(schedule), "-2", *column, "-o", "tcpwave.hosts:TRUE")
+        assert max(map(int, r.stdout.split())) == 120 and "not computed" not in r.stderr  # the peak by construction
 
     def test_filter_selects_hosts_not_counts(self, tshark, schedule):
         only = tshark.run("-q", "-r", str(schedule), "-z", "tcpwave,hosts,tcp.srcport==20149").stdout
         assert "10.9.0.2|0|150|150|120|" in only
+
+
+class TestGeneratedSchedule:
+    """bench/gen --schedule: connection i starts at i * I us and runs the same
+    four-way close (bench/gen.c): the server holds CLOSE_WAIT for H us, the
+    client FIN_WAIT2 for H - 1 us and then TIME_WAIT for the preference's D.
+    Intervals of length L begun every I us overlap at most ceil(L / I) at once
+    (an interval [s, s + L) is counted at s, not at s + L), never more than N;
+    at the last segment (1 us after the last TIME_WAIT began), the TIME_WAITs
+    begun within the last D - 1 us remain.  Computed here from the
+    parameters; gen's --expect must say the same (bench/run reads it at 1M)."""
+
+    CASES = {
+        # N, I, H, D: the interval does not divide D; the peak is reached and TIME_WAITs expire
+        "expiring": (20000, 70, 10050, 1),
+        # fewer connections than fit in D: the peak is N, none expires
+        "capped": (500, 1000, 3500, 60),
+        # FIN_WAIT2 held past the post's tcp_fin_timeout of 30 s
+        "long_hold": (10, 1000, 31000050, 60),
+        # more client sockets open at once than Linux's default ip_local_port_range has ports
+        "many_ports": (40000, 100, 3000050, 60),
+    }
+
+    @pytest.fixture(scope="class", params=sorted(CASES))
+    def case(self, request, tmp_path_factory):
+        import subprocess
+        from conftest import BUILD
+        n, interval, hold, d = self.CASES[request.param]
+        folder = tmp_path_factory.mktemp("schedule")
+        folder.chmod(0o755)
+        pcap, truth, expect = folder / "s.pcap", folder / "s.tsv", folder / "s.json"
+        subprocess.run([BUILD / "gen", "--schedule", "--connections", str(n), "--interval-us", str(interval),
+                        "--hold-us", str(hold), "--time-wait-s", str(d), "--out", pcap, "--truth", truth,
+                        "--expect", expect], check=True, capture_output=True)
+        pcap.chmod(0o644)
+        return (n, interval, hold, d), pcap, json.loads(expect.read_text())
+
+    @staticmethod
+    def peak(length_us, interval, n):
+        return min(n, -(-length_us // interval))
+
+    def test_peaks_as_constructed(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        rows, _ = hosts(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        client, server = rows["10.1.0.1"], rows["10.2.0.1"]
+        tw_peak = self.peak(d * 10**6, interval, n)
+        assert int(client["TIME_WAIT peak"]) == tw_peak
+        # First reached when connection tw_peak - 1 began it, 5 + H us after it started.
+        assert float(client["TIME_WAIT peak at (s)"]) == pytest.approx(((tw_peak - 1) * interval + 5 + hold) / 1e6,
+                                                                      abs=1e-3)
+        at_end = min(n, (d * 10**6 - 2) // interval + 1)
+        assert int(client["TIME_WAIT at end"]) == at_end
+        assert int(client["TIME_WAIT expired"]) == n - at_end
+        assert int(server["CLOSE_WAIT peak"]) == self.peak(hold, interval, n)
+        assert int(server["CLOSE_WAIT at end"]) == 0
+        assert int(client["FIN_WAIT2 peak"]) == self.peak(hold - 1, interval, n)
+        assert int(client["Closes started"]) == n and int(server["Conns as server"]) == n
+
+    def test_generator_expectation_is_the_same(self, case):
+        (n, interval, hold, d), _, expect = case
+        assert expect["client_time_wait_peak"] == self.peak(d * 10**6, interval, n)
+        assert expect["client_time_wait_at_end"] == min(n, (d * 10**6 - 2) // interval + 1)
+        assert expect["server_close_wait_peak"] == self.peak(hold, interval, n)
+        assert expect["client_fin_wait2_peak"] == self.peak(hold - 1, interval, n)
+
+    def test_tuning_time_wait_figures(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        out = tuning(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        tw_peak = self.peak(d * 10**6, interval, n)
+        at_end = min(n, (d * 10**6 - 2) // interval + 1)
+        assert f"The most TIME_WAIT sockets one host held: {tw_peak} on 10.1.0.1" in out
+        assert f"; {at_end} at the end of the capture." in out
+        at = ((tw_peak - 1) * interval + 5 + hold) / 1e6
+        assert f"held: {tw_peak} on 10.1.0.1 (at {at:.3f} s)" in out
+        if tw_peak > 5000:
+            assert f"With 5000, 10.1.0.1 would have destroyed at least {tw_peak - 5000} TIME_WAIT sockets" in out
+        else:
+            assert "below 5000" in out
+
+    def test_tuning_fin_timeout(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        out = tuning(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        # FIN_WAIT2 from the server's ACK (6 us) to its FIN (5 + H us): H - 1 us.
+        assert f"The longest FIN_WAIT2: {(hold - 1) / 1e6:.3f} s on 10.1.0.1." in out
+        if hold - 1 > 30 * 10**6:
+            assert "Longer than 30 s: with 30, an orphaned socket would have been closed sooner." in out
+        else:
+            assert "Within 30 s: the post's value would change nothing here." in out
+
+    def test_tuning_client_ports(self, tshark, case):
+        (n, interval, hold, d), pcap, _ = case
+        out = tuning(tshark, pcap, "-o", f"tcpwave.time_wait_seconds:{d}")
+        # A client socket is open from its SYN (0) until it enters TIME_WAIT at the server's FIN (5 + H us).
+        open_peak = self.peak(5 + hold, interval, n)
+        ports = f"{1024}-{1024 + min(n, 64000) - 1}"
+        assert f"10.1.0.1 used client ports {ports}; at most {open_peak} of its connections were open at once" in out
+        if open_peak >= 60999 - 32768 + 1:  # Linux default ip_local_port_range 32768-60999
+            assert "That reaches the default range's size." in out
+        else:
+            assert "Far from the default range's 28232 ports" in out

@@ -115,19 +115,30 @@ def test_filter_finds_rejected_connection(tshark):
 
 
 def test_two_pass_without_the_preference_says_so(tshark):
-    """tshark -2 -e tcpwave.zeek.*: the first pass did not know the fields
-    would be asked for, so nothing was computed; tcpwave says how to get
-    them instead of printing empty columns silently."""
+    """In two passes the first pass runs Zeek's view only if something asks
+    for it then.  A column asks only on the second pass: nothing was
+    computed, and tcpwave says how to get it rather than print an empty
+    column silently.  A display filter is seen by the first pass too."""
     pcap = PCAPS / "kernel/four_way_close.pcap"
-    r = tshark.run("-r", pcap, "-2", "-T", "fields", "-e", "tcpwave.zeek.conn_state")
+    column = ("-o", 'gui.column.format:"No.","%m","Zeek","%Cus:tcpwave.zeek.conn_state"')
+    frames = tshark.run("-r", pcap, "-T", "fields", "-e", "frame.number").stdout.split()
+    assert len(frames) == 9
+    r = tshark.run("-r", pcap, "-2", *column)
     assert r.returncode == 0
-    assert set(r.stdout.split()) == set(), r.stdout
+    assert [line.split() for line in r.stdout.splitlines()] == [[n] for n in frames], r.stdout
     assert r.stderr.count("tcpwave.zeek fields were not computed") == 1, r.stderr
     assert "-o tcpwave.zeek:TRUE" in r.stderr
-    # One pass: the field in -e is referenced by the first frame's tree.
-    one = tshark.fields(pcap, ["tcpwave.zeek.conn_state"], two_pass=False)
-    assert one and one[-1] == ["SF"]
-    # A display filter on it is seen by the first pass of -2 too.
+    # With the preference the column is filled, and nothing is said.
+    r = tshark.run("-r", pcap, "-2", *column, *ZEEK_ON)
+    assert [line.split()[1:] for line in r.stdout.splitlines()] == [["SF"]] * 9, r.stdout
+    assert "not computed" not in r.stderr
+    # One pass: the column's field is referenced by the first frame's tree.
+    r = tshark.run("-r", pcap, *column)
+    assert r.stdout.splitlines()[-1].split()[1:] == ["SF"], r.stdout
+    # A display filter is seen by the first pass of -2 too.
     r = tshark.run("-r", pcap, "-2", "-Y", 'tcpwave.zeek.conn_state == "SF"', "-T", "fields", "-e", "frame.number")
-    assert r.stdout.split(), "the filter matched nothing"
+    assert r.stdout.split() == frames, r.stdout
+    assert "not computed" not in r.stderr
+    # Asking for neither says nothing.
+    r = tshark.run("-r", pcap, "-2", "-T", "fields", "-e", "frame.number")
     assert "not computed" not in r.stderr

@@ -232,6 +232,46 @@ static void test_time_wait_syn_reusing_tuple_ends_it(void)
     tw_hosts_clear(&w.h);
 }
 
+/* Linux tcp_timewait_state_process(): a segment with ACK from the peer
+ * restarts the timer (inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN));
+ * pcaps/kernel/hosts/time_wait_restart.pcap, where ss still lists the socket
+ * 60 s after it entered TIME_WAIT. */
+static void test_time_wait_peer_ack_restarts_timer(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    close3(&w, &c, 10 * MS, false); /* the server holds TIME_WAIT from 11 ms */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 1);
+    seg(&w, &c, 20 * SEC, true, A); /* the client's bare ACK */
+    tw_hosts_finish(&w.h, 11 * MS + 60 * SEC);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 1); /* not at 60 s from entry */
+    tw_hosts_finish(&w.h, 80 * SEC - 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 1);
+    tw_hosts_finish(&w.h, 80 * SEC);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 0); /* 60 s from the ACK */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->ended[TW_HC_TIME_WAIT][TW_HE_TIMER], ==, 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->entered[TW_HC_TIME_WAIT], ==, 1);
+    tw_hosts_clear(&w.h);
+}
+
+static void test_time_wait_own_segment_does_not_restart_timer(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    close3(&w, &c, 10 * MS, false);
+    c.sseq--;
+    seg(&w, &c, 20 * SEC, false, A); /* the TIME_WAIT side's own ACK again */
+    tw_hosts_finish(&w.h, 11 * MS + 60 * SEC);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_TIME_WAIT], ==, 0);
+    tw_hosts_clear(&w.h);
+}
+
 static void test_time_wait_rst_ends_it(void)
 {
     struct world w;
@@ -337,6 +377,51 @@ static void test_syn_recv_retransmitted_syn_answered_late_synack_retransmitted(v
     /* The SYN-ACK at 1.001 s began SYN_RECV; 63 s later the request is dropped. */
     g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 0);
     g_assert_cmpuint(host(&w, SERVER_HOST)->syns_unanswered, ==, 0);
+    tw_hosts_clear(&w.h);
+}
+
+/* Linux with a full accept queue: the client's ACK is not taken, the request
+ * stays (tcp_check_req(), inet_rsk(req)->acked) and its timer sends the
+ * SYN-ACK again; `ss state syn-recv` lists it until the server sends a
+ * segment of an established socket (pcaps/kernel/hosts/syn_backlog.pcap). */
+static void test_syn_recv_synack_after_ack_counted_again_until_server_sends(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 0);
+    c.sseq--; /* the same SYN-ACK again */
+    seg(&w, &c, 1 * SEC, false, S | A);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    g_assert_cmpuint(w.changes, ==, 1);
+    g_assert_cmpuint(w.change[0].count, ==, TW_HC_SYN_RECV);
+    g_assert_cmpuint(w.change[0].value, ==, 1);
+    seg(&w, &c, 1 * SEC + 1 * MS, true, A); /* the client's ACK again: not taken either */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    seg(&w, &c, 2 * SEC, true, F | A); /* nor its FIN: no CLOSE_WAIT on a request */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_CLOSE_WAIT], ==, 0);
+    seg(&w, &c, 3 * SEC, false, A); /* the server ACKs: it was established */
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 0);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_CLOSE_WAIT], ==, 1);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->synacks_retransmitted, ==, 1);
+    tw_hosts_clear(&w.h);
+}
+
+static void test_syn_recv_synack_after_ack_client_rst_ends_it(void)
+{
+    struct world w;
+    struct conn c;
+    world_init(&w);
+    conn_init(&c, 0, 40000);
+    handshake(&w, &c, 0);
+    c.sseq--;
+    seg(&w, &c, 1 * SEC, false, S | A);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 1);
+    seg(&w, &c, 2 * SEC, true, R | A);
+    g_assert_cmpuint(host(&w, SERVER_HOST)->cur[TW_HC_SYN_RECV], ==, 0);
     tw_hosts_clear(&w.h);
 }
 
@@ -467,6 +552,8 @@ int main(int argc, char **argv)
     g_test_add_func("/hosts/time_wait/30_closes_in_30s/peak_30", test_time_wait_schedule_short_run_peak_all);
     g_test_add_func("/hosts/time_wait/syn_reusing_tuple/ends_early", test_time_wait_syn_reusing_tuple_ends_it);
     g_test_add_func("/hosts/time_wait/rst/ends_early", test_time_wait_rst_ends_it);
+    g_test_add_func("/hosts/time_wait/peer_ack/restarts_timer", test_time_wait_peer_ack_restarts_timer);
+    g_test_add_func("/hosts/time_wait/own_ack/timer_unchanged", test_time_wait_own_segment_does_not_restart_timer);
     g_test_add_func("/hosts/close_wait/server_never_closes/open_at_end",
                     test_close_wait_server_never_closes_open_at_end);
     g_test_add_func("/hosts/fin_wait2/peer_fin/time_wait", test_fin_wait2_peer_fin_ends_it_into_time_wait);
@@ -474,6 +561,10 @@ int main(int argc, char **argv)
                     test_syn_recv_counted_from_synack_ended_by_ack);
     g_test_add_func("/hosts/syn_recv/retransmissions/answered_late",
                     test_syn_recv_retransmitted_syn_answered_late_synack_retransmitted);
+    g_test_add_func("/hosts/syn_recv/synack_after_ack/counted_again_until_server_sends",
+                    test_syn_recv_synack_after_ack_counted_again_until_server_sends);
+    g_test_add_func("/hosts/syn_recv/synack_after_ack_then_client_rst/ended",
+                    test_syn_recv_synack_after_ack_client_rst_ends_it);
     g_test_add_func("/hosts/listen/syns_unanswered/counted_at_finish", test_listen_syns_unanswered_counted_at_finish);
     g_test_add_func("/hosts/listen/half_open/peak_per_port", test_listen_port_half_open_peak);
     g_test_add_func("/hosts/client/ports/range_and_concurrency", test_client_ports_range_and_concurrency);
