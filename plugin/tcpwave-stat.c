@@ -156,6 +156,14 @@ static struct {
     guint total;
 } outcomes;
 
+/* What the table shows now, so that a text is formatted again only when it
+ * changes (the outcome of a connection changes every few segments; a share
+ * in tenths or a mean much less often).  0: nothing shown yet. */
+static struct {
+    guint durations[TW_OUT_COUNT]; /* the durations the mean and max were formatted from, + 1 */
+    guint share[TW_OUT_COUNT];     /* the share shown, in tenths of a percent, + 1 */
+} shown;
+
 static void outcome_show_row(stat_tap_table *t, unsigned row)
 {
     char mean[32], max[32];
@@ -164,17 +172,27 @@ static void outcome_show_row(stat_tap_table *t, unsigned row)
     set_uint(t, row, OC_CONNECTIONS, outcomes.connections[row]);
     set_uint(t, row, OC_BY_CLIENT, outcomes.by_side[row][TW_SIDE_CLIENT]);
     set_uint(t, row, OC_BY_SERVER, outcomes.by_side[row][TW_SIDE_SERVER]);
+    if (shown.durations[row] == outcomes.durations[row] + 1) /* the mean and max change with a duration */
+        return;
+    shown.durations[row] = outcomes.durations[row] + 1;
     set_string(t, row, OC_MEAN_MS,
                format_ms(mean, sizeof mean, timed, timed ? outcomes.duration_sum[row] / outcomes.durations[row] : 0),
                TRUE);
     set_string(t, row, OC_MAX_MS, format_ms(max, sizeof max, timed, outcomes.duration_max[row]), TRUE);
 }
 
+/* Each share with one decimal, rounded half up from the exact ratio
+ * (integers: no binary rounding of a tie). */
 static void outcome_show_shares(stat_tap_table *t)
 {
     for (unsigned row = 0; row < TW_OUT_COUNT; row++) {
+        guint64 total = outcomes.total;
+        guint tenths = total ? (guint)((2000 * (guint64)outcomes.connections[row] + total) / (2 * total)) : 0;
+        if (shown.share[row] == tenths + 1)
+            continue;
+        shown.share[row] = tenths + 1;
         char share[16];
-        snprintf(share, sizeof share, "%.1f", outcomes.total ? 100.0 * outcomes.connections[row] / outcomes.total : 0.0);
+        snprintf(share, sizeof share, "%u.%u", tenths / 10, tenths % 10);
         set_string(t, row, OC_SHARE, share, TRUE);
     }
 }
@@ -230,6 +248,7 @@ static tap_packet_status outcome_packet(void *tapdata _U_, packet_info *pinfo, e
 static void outcome_reset(stat_tap_table *table)
 {
     memset(&outcomes, 0, sizeof outcomes);
+    memset(&shown, 0, sizeof shown);
     for (unsigned row = 0; row < table->num_elements; row++)
         outcome_show_row(table, row);
     outcome_show_shares(table);
