@@ -77,8 +77,7 @@ static tw_pref_bool pref_info_column = FALSE;
 static tw_pref_bool pref_zeek = FALSE;
 
 /* What this file's first pass computes beyond the lifecycle (tcpwave.h). */
-static unsigned computed;       /* decided at the file's first segment (tcpwave_set_computed()) */
-static gboolean computed_known; /* ... once decided */
+static gboolean computed_known; /* what the first pass computes is decided (tcpwave_set_computed()) */
 static gboolean warned;         /* a later pass was asked for what was not computed */
 
 /* Capture-file state, emptied by the cleanup routine. */
@@ -173,7 +172,7 @@ static guint32 tuple_hash(const struct tuple *t)
     return h;
 }
 
-static gboolean tuple_equal_cb(gconstpointer a, gconstpointer b) { return memcmp(a, b, sizeof(struct tuple)) == 0; }
+static gboolean tuple_equal(const struct tuple *a, const struct tuple *b) { return memcmp(a, b, sizeof *a) == 0; }
 
 static gboolean tuple_is_v4(const struct tuple *t)
 {
@@ -221,18 +220,8 @@ static uint32_t stream_hash_cb(uint32_t stream, void *ctx _U_)
 
 static bool stream_equal_cb(uint32_t stream, const void *key, void *ctx _U_)
 {
-    const struct tuple *t = key;
-    const guint32 *ref = tw_table_get(&tuple_refs, stream);
-    if (!ref || !*ref)
-        return false;
-    guint32 at = (*ref - 1) >> 1;
-    if ((*ref - 1) & 1)
-        return tuple_equal_cb(tw_table_get(&tuples_other, at), t);
-    if (!tuple_is_v4(t))
-        return false;
-    struct tuple4 p;
-    pack_tuple4(&p, t);
-    return memcmp(&p, tw_table_get(&tuples4, at), sizeof p) == 0;
+    struct tuple t;
+    return stream_tuple(stream, &t) && tuple_equal(&t, key);
 }
 
 static const struct tw_index_ops stream_index_ops = {stream_hash_cb, stream_equal_cb, NULL};
@@ -432,7 +421,7 @@ static const struct tcp_analysis *tcp_data_of(const packet_info *pinfo, const st
         if (!conv_cache)
             conv_cache = g_new0(struct conv_cache_entry, CONV_CACHE_SIZE);
         e = &conv_cache[cache_slot(t)];
-        if (cached && e->tcpd && tuple_equal_cb(&e->t, t))
+        if (cached && e->tcpd && tuple_equal(&e->t, t))
             return e->tcpd;
     }
 
@@ -451,7 +440,7 @@ static void decide_computed(proto_tree *tree)
 {
     if (computed_known)
         return;
-    computed = tcpwave_wanted();
+    unsigned computed = tcpwave_wanted();
     if (pref_zeek || proto_field_is_referenced(tree, hf_zeek_conn_state) ||
         proto_field_is_referenced(tree, hf_zeek_history))
         computed |= TCPWAVE_WANT_ZEEK;
@@ -469,13 +458,13 @@ static void check_later_pass(proto_tree *tree)
 {
     if (warned || !tree)
         return;
-    if (!(computed & TCPWAVE_WANT_ZEEK) &&
+    if (!(tcpwave_computed() & TCPWAVE_WANT_ZEEK) &&
         (tw_field_primed(hf_zeek_conn_state) || tw_field_primed(hf_zeek_history))) {
         ws_warning("tcpwave.zeek fields were not computed when the file was first read: set the preference "
                    "tcpwave.zeek (tshark -2: -o tcpwave.zeek:TRUE)");
         warned = TRUE;
     }
-    if (!(computed & TCPWAVE_WANT_HOSTS) && tcpwave_hosts_primed()) {
+    if (!(tcpwave_computed() & TCPWAVE_WANT_HOSTS) && tcpwave_hosts_primed()) {
         ws_warning("tcpwave.host fields were not computed when the file was first read: set the preference "
                    "tcpwave.hosts (tshark -2: -o tcpwave.hosts:TRUE)");
         warned = TRUE;
@@ -518,6 +507,7 @@ static void analyse(const packet_info *pinfo, const struct pending *p, gboolean 
     rec->from_server = tw_conn_end_of(c, order) == TW_S;
 
     decide_computed(NULL);
+    unsigned computed = tcpwave_computed();
     struct tw_zeek *z = computed & TCPWAVE_WANT_ZEEK ? tw_table_at(&zeeks, conn_id(rec->stream)) : NULL;
     if (z) {
         struct tw_zeek_extra extra = {.window = s.window, .window_known = p->window_captured,
@@ -879,19 +869,18 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
  * frames, and what grows with connections by the connections). */
 static void report_memory(void)
 {
+    if (!g_getenv("TCPWAVE_MEMSTATS") || frame_index.count == 0)
+        return; /* before counting: the override count walks every connection */
     size_t tuple_bytes = tw_index_bytes(&last_conn_by_tuple) + tw_table_bytes(&tuples4) +
                          tw_table_bytes(&tuples_other) + tw_table_bytes(&tuple_refs);
     size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
     size_t overrides = 0;
     for (size_t i = 0; i < conns.count; i++)
         overrides += tw_conn_heap_bytes(tw_table_get(&conns, i));
-    size_t per_conn = tw_table_bytes(&conns) + overrides + tuple_bytes + tw_table_bytes(&aliases) + tw_table_bytes(&zeeks) +
-                      tcpwave_stat_bytes();
-
+    size_t per_conn = tw_table_bytes(&conns) + overrides + tuple_bytes + tw_table_bytes(&aliases) +
+                      tw_table_bytes(&zeeks) + tcpwave_stat_bytes();
     size_t fixed = conv_cache ? CONV_CACHE_SIZE * sizeof *conv_cache : 0; /* whatever the file's size */
 
-    if (!g_getenv("TCPWAVE_MEMSTATS") || frame_index.count == 0)
-        return;
     fprintf(stderr,
             "tcpwave memory: frames %zu records %zu connections %zu | bytes: index %zu records %zu "
             "connections %zu tuples %zu aliases %zu statistics %zu cache %zu total %zu\n",
@@ -916,7 +905,6 @@ static void tcpwave_cleanup(void)
     g_free(conv_cache);
     conv_cache = NULL;
     streams_seen = frame_streams_before = 0;
-    computed = 0;
     computed_known = FALSE;
     tcpwave_set_computed(0);
     warned = FALSE;

@@ -174,24 +174,28 @@ static size_t first_mark(guint32 frame)
     return lo;
 }
 
-bool tcpwave_hosts_wanted(proto_tree *tree)
+static bool referenced(proto_tree *tree, int hf) { return proto_field_is_referenced(tree, hf); }
+static bool primed(proto_tree *tree _U_, int hf) { return tw_field_primed(hf); }
+
+/* Does `asked` say yes for one of the tcpwave.host fields? */
+static bool any_host_field(bool (*asked)(proto_tree *, int), proto_tree *tree)
 {
-    if (pref_hosts || proto_field_is_referenced(tree, proto_host) || proto_field_is_referenced(tree, hf_host_addr))
+    if (asked(tree, proto_host) || asked(tree, hf_host_addr))
         return true;
     for (int i = 0; i < TW_HC_COUNT; i++)
-        if (proto_field_is_referenced(tree, hf_host_count[i]))
+        if (asked(tree, hf_host_count[i]))
             return true;
     return false;
 }
 
+bool tcpwave_hosts_wanted(proto_tree *tree)
+{
+    return pref_hosts || any_host_field(referenced, tree);
+}
+
 bool tcpwave_hosts_primed(void)
 {
-    if (tw_field_primed(proto_host) || tw_field_primed(hf_host_addr))
-        return true;
-    for (int i = 0; i < TW_HC_COUNT; i++)
-        if (tw_field_primed(hf_host_count[i]))
-            return true;
-    return false;
+    return any_host_field(primed, NULL);
 }
 
 void tcpwave_hosts_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)

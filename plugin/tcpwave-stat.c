@@ -580,59 +580,29 @@ size_t tcpwave_stat_bytes(void)
 
 /* ---- Registration ---- */
 
+/* A table of the GUI's Statistics menu and of tshark -z: its title, -z
+ * name and columns; PREFIX##_init etc. are its callbacks. */
+#define TABLE_UI(prefix, title_, cli, n, fields_)                                                                   \
+    {                                                                                                               \
+        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED, .title = title_, .tap_name = "tcpwave", .cli_string = cli,   \
+        .stat_tap_init_cb = prefix##_init, .packet_func = prefix##_packet,                                          \
+        .stat_tap_reset_table_cb = prefix##_reset, .stat_tap_free_table_item_cb = prefix##_free_item, .nfields = n, \
+        .fields = fields_,                                                                                          \
+    }
+
 void tcpwave_stat_register(void)
 {
     /* Statistics menu, beside the other protocols' tables: the only group
      * of a table that 4.0 to 4.6 put under Statistics (the conversation
      * and endpoint groups are tabs of their own dialogs, not menu entries). */
-    static stat_tap_table_ui outcome_ui = {
-        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
-        .title = "TCP Connection Outcomes (tcpwave)",
-        .tap_name = "tcpwave",
-        .cli_string = "tcpwave,stat",
-        .stat_tap_init_cb = outcome_init,
-        .packet_func = outcome_packet,
-        .stat_tap_reset_table_cb = outcome_reset,
-        .stat_tap_free_table_item_cb = outcome_free_item,
-        .nfields = OC_COUNT,
-        .fields = outcome_fields,
-    };
-    static stat_tap_table_ui conv_ui = {
-        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
-        .title = "TCP Connections (tcpwave)",
-        .tap_name = "tcpwave",
-        .cli_string = "tcpwave,conv",
-        .stat_tap_init_cb = conv_init,
-        .packet_func = conv_packet,
-        .stat_tap_reset_table_cb = conv_reset,
-        .stat_tap_free_table_item_cb = conv_free_item,
-        .nfields = CV_COUNT,
-        .fields = conv_fields,
-    };
-    static stat_tap_table_ui state_ui = {
-        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
-        .title = "TCP Connection States (tcpwave)",
-        .tap_name = "tcpwave",
-        .cli_string = "tcpwave,states",
-        .stat_tap_init_cb = state_init,
-        .packet_func = state_packet,
-        .stat_tap_reset_table_cb = state_reset,
-        .stat_tap_free_table_item_cb = state_free_item,
-        .nfields = ST_COUNT,
-        .fields = state_fields,
-    };
-    static stat_tap_table_ui phase_ui = {
-        .group = REGISTER_PACKET_STAT_GROUP_UNSORTED,
-        .title = "TCP Connection Phases (tcpwave)",
-        .tap_name = "tcpwave",
-        .cli_string = "tcpwave,phases",
-        .stat_tap_init_cb = phase_init,
-        .packet_func = phase_packet,
-        .stat_tap_reset_table_cb = phase_reset,
-        .stat_tap_free_table_item_cb = phase_free_item,
-        .nfields = PH_COUNT,
-        .fields = phase_fields,
-    };
+    static stat_tap_table_ui outcome_ui =
+        TABLE_UI(outcome, "TCP Connection Outcomes (tcpwave)", "tcpwave,stat", OC_COUNT, outcome_fields);
+    static stat_tap_table_ui conv_ui =
+        TABLE_UI(conv, "TCP Connections (tcpwave)", "tcpwave,conv", CV_COUNT, conv_fields);
+    static stat_tap_table_ui state_ui =
+        TABLE_UI(state, "TCP Connection States (tcpwave)", "tcpwave,states", ST_COUNT, state_fields);
+    static stat_tap_table_ui phase_ui =
+        TABLE_UI(phase, "TCP Connection Phases (tcpwave)", "tcpwave,phases", PH_COUNT, phase_fields);
     static stat_tap_ui ladder_ui = {
         .group = REGISTER_STAT_GROUP_GENERIC,
         .title = "TCP Connection Ladder (tcpwave)",
