@@ -26,12 +26,11 @@ uint32_t tw_index_find(const struct tw_index *x, uint32_t hash, const void *key,
 static bool grow(struct tw_index *x, const struct tw_index_ops *ops)
 {
     size_t cap = x->cap ? x->cap * 2 : 64;
-    uint32_t *slots = calloc(cap, sizeof *slots);
-
-    if (!slots || cap > (size_t)UINT32_MAX + 1) {
-        free(slots);
+    if (cap > (size_t)UINT32_MAX + 1)
         return false;
-    }
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return false;
     for (size_t i = 0; i < x->cap; i++) {
         if (!x->slots[i])
             continue;
