@@ -356,9 +356,20 @@ static protocol_t *tcpwave_protocol;
  * init routines again after the enabled protocols change). */
 static gboolean tcpwave_enabled;
 
+/* The hook's handle, and whether TCP's own handle stands in its place in
+ * the ip.proto table for the file being read (stand_down()). */
+static dissector_handle_t hook_handle;
+static gboolean hook_stood_down;
+/* Nothing can show what the file's analysis would give (stand_down()). */
+static gboolean idle;
+
 static void tcpwave_init(void)
 {
     tcpwave_enabled = tcpwave_protocol && proto_is_protocol_enabled(tcpwave_protocol);
+    if (hook_stood_down && dissector_get_uint_handle(find_dissector_table("ip.proto"), IP_PROTO_TCP) == tcp_handle)
+        dissector_change_uint("ip.proto", IP_PROTO_TCP, hook_handle);
+    hook_stood_down = FALSE;
+    idle = FALSE;
 }
 
 static gboolean save_address(address *to, guint8 *bytes, const address *from)
@@ -594,7 +605,7 @@ static void peek_segment(tvbuff_t *tvb, packet_info *pinfo)
 /* Called only while TCP is enabled (the hook's protocol is TCP's helper). */
 static int dissect_tcp_hook(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (!PINFO_FD_VISITED(pinfo) && tcpwave_enabled)
+    if (!PINFO_FD_VISITED(pinfo) && tcpwave_enabled && !idle)
         peek_segment(tvb, pinfo);
     return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
 }
@@ -771,13 +782,17 @@ static void append_info(packet_info *pinfo, const struct tw_verdict *v, const ch
                     tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
 }
 
-static int expert_tap = -1;
+static int expert_tap; /* 0: not registered yet */
 
 /* Can an expert note of this frame be seen without a tree: an expert tap
- * (tshark -z expert, the GUI's Expert Information) or an Expert column? */
+ * (tshark -z expert, the GUI's Expert Information) or an Expert column?
+ * Wireshark registers the expert tap when dissection first starts, after
+ * the plugins' handoff and the init routines: looked up here, once found. */
 static gboolean experts_seen(const packet_info *pinfo)
 {
-    return (expert_tap >= 0 && have_tap_listener(expert_tap)) ||
+    if (expert_tap <= 0)
+        expert_tap = find_tap_id("expert");
+    return (expert_tap > 0 && have_tap_listener(expert_tap)) ||
            (pinfo->cinfo && pinfo->cinfo->col_first && pinfo->cinfo->col_first[COL_EXPERT] >= 0);
 }
 
@@ -841,10 +856,53 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     }
 }
 
+/*
+ * Unused means free (issue 15).  tshark printing one summary line per frame
+ * in one pass, with no filter, no field column, no statistic and no expert
+ * view, dissects every frame with columns and without a tree.  Every other
+ * reader of a file dissects its first frame with a tree (a filter, a field
+ * column, -V, -T, a tap that reads fields), with a tcpwave tap, or with
+ * neither columns nor a tree: tshark -2's first pass, sharkd's and the GUI's
+ * (measured on 4.0, 4.4, 4.6: tests/test_hook.py), the passes after which
+ * frames are dissected again.  So when the file's first frame comes with
+ * columns, no tree, nothing that shows tcpwave's notes or Info text and no
+ * GUI (whose first pass has columns when a dialog's tap asks for them),
+ * nothing tcpwave computes can reach anyone, in that frame or a later one:
+ * the plugin stands down for the file.  TCP's own handle goes back into the
+ * ip.proto table (the hook's second dispatch was most of what was left) and
+ * the post-dissector returns at once.  TCPWAVE_MEMSTATS says so.
+ */
+static gboolean nothing_can_show(const packet_info *pinfo, proto_tree *tree)
+{
+    return !tree && pinfo->cinfo && !pref_info_column && !have_tap_listener(tcpwave_tap) && !experts_seen(pinfo) &&
+           !tcpwave_gui_running();
+}
+
+static void stand_down(void)
+{
+    dissector_table_t ip_proto = find_dissector_table("ip.proto");
+
+    idle = TRUE;
+    n_pending = 0; /* the first frame's layers, never analysed */
+    /* Only the hook's own entry: a Decode As of ip.proto 6 stays. */
+    if (ip_proto && hook_handle && dissector_get_uint_handle(ip_proto, IP_PROTO_TCP) == hook_handle) {
+        dissector_change_uint("ip.proto", IP_PROTO_TCP, tcp_handle);
+        hook_stood_down = TRUE;
+    }
+    if (g_getenv("TCPWAVE_MEMSTATS"))
+        fprintf(stderr, "tcpwave memory: idle (one-pass summary output: nothing can show the analysis)\n");
+}
+
 static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const guint32 *first;
 
+    if (idle)
+        return 0;
+    if (!PINFO_FD_VISITED(pinfo) && !computed_known && nothing_can_show(pinfo, tree)) {
+        stand_down();
+        return 0;
+    }
     if (!PINFO_FD_VISITED(pinfo))
         decide_computed(tree);
     else if (tree && !warned)
@@ -1078,13 +1136,12 @@ void proto_reg_handoff_tcpwave(void)
     register_postdissector(create_dissector_handle(dissect_tcpwave, proto_tcpwave));
     tcpwave_gui_handoff();
     tcpwave_protocol = find_protocol_by_id(proto_tcpwave);
-    expert_tap = find_tap_id("expert");
     tcp_handle = find_dissector("tcp");
     if (!tcp_handle || proto_tcp_hook <= 0) {
         ws_warning("the TCP dissector was not found: tcpwave analyses nothing");
         return;
     }
     /* Replaces TCP's own entry; TCP is called from the hook. */
-    dissector_add_uint("ip.proto", IP_PROTO_TCP,
-                       create_dissector_handle_with_name(dissect_tcp_hook, proto_tcp_hook, "tcpwave.tcp"));
+    hook_handle = create_dissector_handle_with_name(dissect_tcp_hook, proto_tcp_hook, "tcpwave.tcp");
+    dissector_add_uint("ip.proto", IP_PROTO_TCP, hook_handle);
 }

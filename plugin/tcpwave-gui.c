@@ -43,6 +43,18 @@ static void *applied_filter_of(capture_file *cf, void *user_data _U_)
     return g_strdup(cf->dfilter ? cf->dfilter : "");
 }
 
+static void *any_capture_file(capture_file *cf _U_, void *user_data _U_)
+{
+    return GINT_TO_POINTER(1);
+}
+
+/* Wireshark's main window answers plugin_if_get_capture_file(); tshark and
+ * sharkd register no GUI and the call returns NULL. */
+bool tcpwave_gui_running(void)
+{
+    return plugin_if_get_capture_file(any_capture_file, NULL) != NULL;
+}
+
 static TW_FUNNEL_BOOL goto_clicked(funnel_text_window_t *tw _U_, void *data)
 {
     plugin_if_goto_frame(GPOINTER_TO_UINT(data));

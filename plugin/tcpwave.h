@@ -94,6 +94,8 @@ void tcpwave_hosts_cleanup(void);
  * protocol, listed by the handoff when TCPWAVE_DUMP_MENUS is set. */
 void tcpwave_gui_register(int proto);
 void tcpwave_gui_handoff(void);
+/* Is Wireshark's GUI running (its main window answers plugin_if)? */
+bool tcpwave_gui_running(void);
 
 void proto_register_tcpwave(void);
 void proto_reg_handoff_tcpwave(void);

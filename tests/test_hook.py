@@ -5,6 +5,9 @@ own dissection of every capture is the same with the plugin as without it,
 disabling tcpwave must never disable TCP, and disabling TCP silences tcpwave.
 
 The reference is tshark with no plugin at all (an empty plugin folder)."""
+import json
+import shutil
+import subprocess
 import tempfile
 import os
 
@@ -153,3 +156,109 @@ def test_conversation_deinterlacing(tshark, name):
     for key in (".MI", "VMI"):
         assert tshark.fields(pcap, TCPWAVE_FIELDS, "-o", f"protocols.conversation_deinterlacing_key:{key}") \
             == plain, key
+
+
+# ---- Unused means free (issue 15) ----
+#
+# tshark printing one summary line per frame in one pass, with nothing that
+# reads tcpwave, is the one reader that cannot see anything tcpwave computes:
+# there the plugin stands down at the first frame (TCP's own entry back in
+# ip.proto, no analysis; TCPWAVE_MEMSTATS says "idle").  Every reader that can
+# see it must still get the whole analysis, to the last frame.
+
+SEED_FOUR_WAY = PCAPS / "seed" / "seed-four-way.pcap"
+# RFC 9293: after the final ACK of a close the client started, the client
+# waits in TIME_WAIT and the server is CLOSED; the close has four segments
+# (frames 6-9, FIN / ACK / FIN / ACK).
+LAST_FRAME_STATES = ("TIME_WAIT", "CLOSED")
+
+
+def state_values(tshark):
+    """Each state name's number in -T fields output, as tcpwave registers them (tshark -G values)."""
+    rows = [line.split("\t") for line in tshark.run("-G", "values").stdout.splitlines()]
+    return {r[3]: r[2] for r in rows if len(r) == 4 and r[0] == "V" and r[1] == "tcpwave.state.client"}
+
+
+STATE_VALUE = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _state_values(tshark):
+    STATE_VALUE.update(state_values(tshark))
+
+
+def memstats_idle(p):
+    return "tcpwave memory: idle" in p.stderr
+
+
+@pytest.mark.parametrize("pcap", CAPTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_summary_output_unchanged(tshark, no_plugin, pcap):
+    """Plain `tshark -r F` (the benchmark's S+) prints byte for byte what
+    tshark prints with no plugin, with the same exit status; and the plugin
+    has stood down (with the hook given back after frame 1, frame 1 went
+    through the hook and the rest did not: both must read as without it)."""
+    bare = tshark.run("-r", pcap, extra_env=no_plugin, check=False)
+    loaded = tshark.run("-r", pcap, extra_env={"TCPWAVE_MEMSTATS": "1"}, check=False)
+    assert (loaded.returncode, loaded.stdout) == (bare.returncode, bare.stdout)
+    assert memstats_idle(loaded) or not bare.stdout  # no frame: nothing to stand down at
+
+
+def last_line(p):
+    return p.stdout.splitlines()[-1]
+
+
+# (reader, its tshark arguments, what its output shows of frame 9)
+READERS = [
+    ("Info column preference", ["-o", "tcpwave.info_column:TRUE"],
+     lambda p: "[close 4/4: final ACK | client TIME_WAIT, server CLOSED]" in last_line(p)),
+    ("custom columns", ["-o", 'gui.column.format:"No.","%m","Client","%Cus:tcpwave.state.client",'
+                              '"Server","%Cus:tcpwave.state.server"'],
+     lambda p: last_line(p).split() == ["9", *LAST_FRAME_STATES]),
+    ("expert statistics with the summary", ["-z", "expert"],
+     lambda p: "Connection closed: four-way close initiated by the client" in p.stdout),
+    ("expert statistics alone", ["-q", "-z", "expert"],
+     lambda p: "Connection closed: four-way close initiated by the client" in p.stdout),
+    ("Expert column", ["-o", 'gui.column.format:"No.","%m","Expert","%a"'],
+     lambda p: last_line(p).split() == ["9", "Chat"]),
+    ("tcpwave statistics with the summary", ["-z", "tcpwave,stat"],
+     lambda p: any([c.strip() for c in line.split("|")[:2]] == ["Four-way close", "1"]
+                   for line in p.stdout.splitlines())),
+    ("display filter", ["-Y", "tcpwave.state.client"], lambda p: len(p.stdout.splitlines()) == 9),
+    ("detail view", ["-V"], lambda p: "client TIME_WAIT, server CLOSED" in p.stdout.split("Frame 9:")[-1]),
+    ("fields", ["-T", "fields", "-e", "tcpwave.state.client", "-e", "tcpwave.state.server"],
+     lambda p: last_line(p).split("\t") == [STATE_VALUE[s] for s in LAST_FRAME_STATES]),
+    ("two passes, Info column", ["-2", "-o", "tcpwave.info_column:TRUE"],
+     lambda p: "client TIME_WAIT, server CLOSED]" in last_line(p)),
+    ("two passes, detail view", ["-2", "-V"],
+     lambda p: "client TIME_WAIT, server CLOSED" in p.stdout.split("Frame 9:")[-1]),
+]
+
+
+@pytest.mark.parametrize("reader,args,shows", READERS, ids=[r[0] for r in READERS])
+def test_every_reader_gets_the_analysis(tshark, reader, args, shows):
+    """The plugin stands down only for plain one-pass summary output: a
+    preference, a column, an expert view, a statistic, a filter, a detail or
+    field view, or a second pass each see frame 9's states (RFC 9293's)."""
+    p = tshark.run("-r", SEED_FOUR_WAY, *args, extra_env={"TCPWAVE_MEMSTATS": "1"}, check=True)
+    assert not memstats_idle(p), reader
+    assert shows(p), f"{reader}:\n{p.stdout[-1500:]}"
+
+
+def test_sharkd_gets_the_analysis(tshark):
+    """sharkd (the engine behind web front ends) reads a file once, then
+    dissects frames on request: its first pass must analyse."""
+    requests = [{"jsonrpc": "2.0", "id": 1, "method": "load", "params": {"file": str(tshark._arg(SEED_FOUR_WAY))}},
+                {"jsonrpc": "2.0", "id": 2, "method": "frame", "params": {"frame": 9, "proto": True}}]
+    sharkd = shutil.which("sharkd")
+    if not sharkd:
+        pytest.skip("no sharkd")
+    home = tshark.session.folder("home", 0o777)
+    argv = tshark.argv(["-"])
+    argv[argv.index(tshark.exe)] = sharkd
+    p = subprocess.run(argv, input="".join(json.dumps(r) + "\n" for r in requests), text=True,
+                       capture_output=True, env=tshark.env({"TCPWAVE_MEMSTATS": "1"}, home=home), timeout=120)
+    assert not memstats_idle(p)
+    frame = json.loads(p.stdout.splitlines()[-1])
+    text = json.dumps(frame)
+    assert '"tcpwave.state.client == 10"' in text or "client TIME_WAIT" in text, text[-2000:]
+    assert "client TIME_WAIT, server CLOSED" in text, text[-2000:]
