@@ -219,6 +219,28 @@ size_t tw_conn_heap_bytes(const struct tw_conn *c)
     return c->overrides ? TW_OVERRIDES * sizeof *c->overrides + 2 * sizeof(void *) : 0;
 }
 
+/* Something proves the server received the client's SYN: a segment of its
+ * own, or the client's ACK of a SYN-ACK that was not captured.  It proves
+ * that one copy arrived, not which: when the client sent its SYN more than
+ * once before, a full backlog may have dropped the first copies
+ * (tcp_conn_request() drops a SYN when the SYN or accept queue is full, and
+ * the client's retransmission is then the one answered), or the answer to
+ * the first may have been lost.  So in two passes the server is SYN_RECV
+ * only from the last copy sent before the proof; before it, its state is
+ * unknown, as after a SYN nothing answers.  (An RST refusing the SYN says
+ * that nothing listened, whichever copy it answers: tw_conn_view().) */
+static void server_heard(struct tw_conn *c, const struct tw_segment *s)
+{
+    if (c->flags & TW_CONN_SERVER_SPOKE)
+        return;
+    c->flags |= TW_CONN_SERVER_SPOKE;
+    if (s->flags & TW_TH_RST)
+        return;
+    uint32_t first = c->frames[TW_LINK_SYN], last = c->ep[TW_C].last_frame;
+    if (first && last > first && c->ep[TW_C].state == TW_SYN_SENT && !(c->flags & TW_CONN_MIDSTREAM))
+        add_override(c, TW_S, first, last, TW_SYN_RECV, TW_ST_NONE);
+}
+
 /* The sender's sequence space grows to cover [seq, end). */
 static void advance(struct tw_endpoint *e, uint32_t end)
 {
@@ -599,8 +621,8 @@ static void sender_evidence(struct tw_conn *c, const struct tw_segment *s, struc
         ey->flags |= TW_EP_SYN;
         advance(ey, s->ack);
         ex->flags |= TW_EP_SYN_ACKED;
+        server_heard(c, s); /* before the client leaves SYN_SENT */
         ex->state = TW_ESTABLISHED;
-        c->flags |= TW_CONN_SERVER_SPOKE;
         v->events |= TW_EV_INFERRED;
     }
     /* The mirror: a server whose SYN-ACK was not captured acknowledges the
@@ -1009,7 +1031,7 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     v->prev[TW_S] = c->ep[TW_S].state;
     v->sender = (c->flags & TW_CONN_MIDSTREAM) ? TW_SIDE_UNKNOWN : side_of(x);
     if (x == TW_S)
-        c->flags |= TW_CONN_SERVER_SPOKE;
+        server_heard(c, s);
     bool own_fin_delivered = !first && deliver_crossed_fin(c, x);
 
     if (s->flags & TW_TH_RST)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import STATES
+
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "pcaps/kernel/hosts"
 SS = ROOT / "tests/expected/kernel/hosts"
@@ -193,6 +195,33 @@ class TestSynBacklog:
         assert exp["ss_end"]["server_syn_recv"] == 1
         assert int(port["Half-open at end"]) == exp["ss_end"]["server_syn_recv"]
         assert int(server["SYN_RECV at end"]) == exp["ss_end"]["server_syn_recv"]
+
+    def test_two_passes_server_syn_recv_only_from_the_copy_answered(self, tshark):
+        """Per segment, in two passes: the server is never shown SYN_RECV after
+        a copy of the SYN the kernel dropped.  Which copy made the request is
+        the kernel's own word: tcp_openreq_init() keeps that SYN's TSval as
+        the request's ts_recent, which its SYN-ACK echoes in TSecr (and a SYN
+        again on an existing request changes none: tcp_check_req()); so copies
+        sent before the one the SYN-ACK echoes found a full queue."""
+        rows = tshark.fields(KERNEL / "syn_backlog.pcap",
+                             ["tcp.stream", "tcp.flags.syn", "tcp.flags.ack", "tcp.options.timestamp.tsval",
+                              "tcp.options.timestamp.tsecr", "tcpwave.state.server"])
+        syn_recv = str(next(k for k, v in STATES.items() if v == "SYN_RECV"))
+        copies, checked = {}, 0
+        for stream, syn, ack, tsval, tsecr, server in rows:
+            if syn != "1":
+                continue
+            if ack == "0":
+                copies.setdefault(stream, []).append((tsval, server))
+            elif stream in copies:
+                sent = copies.pop(stream)  # the first SYN-ACK: which copy it answers
+                answered = [tsval for tsval, _ in sent].index(tsecr)
+                if answered == 0:
+                    continue
+                checked += 1
+                assert all(server != syn_recv for _, server in sent[:answered]), (stream, sent, tsecr)
+                assert sent[answered][1] == syn_recv, (stream, sent, tsecr)
+        assert checked >= 2  # connections answered only after a retransmission
 
     def test_one_pass_equals_two_passes(self, tshark):
         # The engine is fed the first pass's verdicts only: the SYN-ACK after the ACK counts the same in both.

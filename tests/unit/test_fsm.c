@@ -935,6 +935,96 @@ static void test_listen_refused_server_never_syn_recv(void)
     g_assert_cmpuint(rst.prev[TW_S], ==, TW_CLOSED);
 }
 
+/* The server's states in two passes, frame by frame (frames 1..n of r,
+ * whose one-pass verdicts are in got[1..n]). */
+static void expect_server_viewed(const struct run *r, const struct tw_verdict *got, unsigned n,
+                                 const uint8_t *prev, const uint8_t *next)
+{
+    for (unsigned f = 1; f <= n; f++) {
+        struct tw_verdict v = got[f];
+        tw_conn_view(&r->conn, f, &v);
+        if (v.prev[TW_S] != prev[f - 1] || v.next[TW_S] != next[f - 1])
+            g_error("frame %u: server %s -> %s in two passes, want %s -> %s", f, tw_state_name(v.prev[TW_S]),
+                    tw_state_name(v.next[TW_S]), tw_state_name(prev[f - 1]), tw_state_name(next[f - 1]));
+    }
+}
+
+/* Class 10: the SYN sent three times, then answered (a full backlog drops
+ * SYNs, tcp_conn_request(); the kernel capture pcaps/kernel/hosts/
+ * syn_backlog.pcap has such connections).  The SYN-ACK proves that one copy
+ * arrived, not which: in two passes the server is SYN_RECV from the last
+ * copy on, unknown before it; one pass still takes each SYN as delivered. */
+static void test_listen_syn_copies_then_synack_syn_recv_from_last_copy(void)
+{
+    RUN r = {0};
+    struct tw_verdict got[6];
+    cs(&r, S, C_ISN, 0, 0);
+    got[1] = r.v;
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_SYN);
+    cs(&r, S, C_ISN, 0, 0);
+    got[2] = r.v;
+    cs(&r, S, C_ISN, 0, 0);
+    got[3] = r.v;
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_RETRANS);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    got[4] = r.v;
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    got[5] = r.v;
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    expect_server_viewed(&r, got, 5, (const uint8_t[]){TW_LISTEN, TW_ST_NONE, TW_ST_NONE, TW_SYN_RECV, TW_SYN_RECV},
+                         (const uint8_t[]){TW_ST_NONE, TW_ST_NONE, TW_SYN_RECV, TW_SYN_RECV, TW_ESTABLISHED});
+}
+
+/* The same when the SYN-ACK was not captured: the client's ACK proves it. */
+static void test_listen_syn_copies_then_ack_syn_recv_from_last_copy(void)
+{
+    RUN r = {0};
+    struct tw_verdict got[4];
+    cs(&r, S, C_ISN, 0, 0);
+    got[1] = r.v;
+    cs(&r, S, C_ISN, 0, 0);
+    got[2] = r.v;
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    got[3] = r.v;
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    g_assert_true(r.v.events & TW_EV_INFERRED);
+    expect_server_viewed(&r, got, 3, (const uint8_t[]){TW_LISTEN, TW_ST_NONE, TW_SYN_RECV},
+                         (const uint8_t[]){TW_ST_NONE, TW_SYN_RECV, TW_ESTABLISHED});
+}
+
+/* One SYN, answered: that copy is the one the server had, SYN_RECV from it
+ * (the seed's handshake). */
+static void test_listen_one_syn_then_synack_syn_recv_from_syn(void)
+{
+    RUN q = {0};
+    struct tw_verdict got[4];
+    cs(&q, S, C_ISN, 0, 0);
+    got[1] = q.v;
+    sc(&q, S | A, S_ISN, C_ISN + 1, 0);
+    got[2] = q.v;
+    cs(&q, A, C_ISN + 1, S_ISN + 1, 0);
+    got[3] = q.v;
+    expect_server_viewed(&q, got, 3, (const uint8_t[]){TW_LISTEN, TW_SYN_RECV, TW_SYN_RECV},
+                         (const uint8_t[]){TW_SYN_RECV, TW_SYN_RECV, TW_ESTABLISHED});
+}
+
+/* Copies of a SYN refused by an RST: nothing listened at any of them. */
+static void test_listen_syn_copies_refused_server_closed(void)
+{
+    RUN r = {0};
+    struct tw_verdict got[4];
+    cs(&r, S, C_ISN, 0, 0);
+    got[1] = r.v;
+    cs(&r, S, C_ISN, 0, 0);
+    got[2] = r.v;
+    sc(&r, R | A, 0, C_ISN + 1, 0);
+    got[3] = r.v;
+    expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
+    expect_server_viewed(&r, got, 3, (const uint8_t[]){TW_CLOSED, TW_CLOSED, TW_CLOSED},
+                         (const uint8_t[]){TW_CLOSED, TW_CLOSED, TW_CLOSED});
+}
+
 /* Two passes, simultaneous close (RFC 9293 figure 13): each side FIN_WAIT1,
  * CLOSING, TIME_WAIT; the receiver of the first FIN is shown ESTABLISHED
  * until its own FIN, which proves it had not received the other. */
@@ -1045,6 +1135,12 @@ int main(int argc, char **argv)
     g_test_add_func("/fsm/closed/ack_after_rst/no_close_step", test_closed_ack_after_rst_no_close_step);
     g_test_add_func("/fsm/listen/unanswered_syn/server_unknown", test_listen_unanswered_syn_server_unknown);
     g_test_add_func("/fsm/listen/refused/server_never_syn_recv", test_listen_refused_server_never_syn_recv);
+    g_test_add_func("/fsm/listen/syn_copies_then_synack/syn_recv_from_last_copy",
+                    test_listen_syn_copies_then_synack_syn_recv_from_last_copy);
+    g_test_add_func("/fsm/listen/syn_copies_then_ack/syn_recv_from_last_copy",
+                    test_listen_syn_copies_then_ack_syn_recv_from_last_copy);
+    g_test_add_func("/fsm/listen/one_syn_then_synack/syn_recv_from_syn", test_listen_one_syn_then_synack_syn_recv_from_syn);
+    g_test_add_func("/fsm/listen/syn_copies_refused/server_closed", test_listen_syn_copies_refused_server_closed);
     g_test_add_func("/fsm/fin_wait1/crossing_fin/two_passes_figure_13", test_fin_wait1_crossing_fin_two_passes_figure_13);
     g_test_add_func("/fsm/names/step_text/every_kind", test_names_step_text_every_kind);
     g_test_add_func("/fsm/names/every_value/named", test_names_cover_every_value);
