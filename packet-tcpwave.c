@@ -927,8 +927,8 @@ static int dissect_tcpwave(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
  * frames, and what grows with connections by the connections). */
 static void report_memory(void)
 {
-    if (!g_getenv("TCPWAVE_MEMSTATS") || frame_index.count == 0)
-        return; /* before counting: the override count walks every connection */
+    if (!g_getenv("TCPWAVE_MEMSTATS") || frame_index.count == 0 || idle)
+        return; /* before counting: the override count walks every connection (idle: said in stand_down()) */
     size_t tuple_bytes = tw_index_bytes(&last_conn_by_tuple) + tw_table_bytes(&tuples4) +
                          tw_table_bytes(&tuples_other) + tw_table_bytes(&tuple_refs);
     size_t per_frame = tw_table_bytes(&frame_index) + tw_table_bytes(&records);
