@@ -55,6 +55,7 @@ static int hf_link[TW_LINK_COUNT] = {TW_HF_INIT, TW_HF_INIT, TW_HF_INIT, TW_HF_I
 static gint ett_tcpwave = TW_ETT_INIT;
 
 static expert_field ei_handshake = EI_INIT;
+static expert_field ei_sim_open = EI_INIT;
 static expert_field ei_close = EI_INIT;
 static expert_field ei_reset = EI_INIT;
 static expert_field ei_refused = EI_INIT;
@@ -661,16 +662,24 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_summa
     const struct plain_note plain[] = {
         {TW_EV_MIDSTREAM, &ei_midstream},       {TW_EV_SYN_MISSING, &ei_syn_missing},
         {TW_EV_INFERRED, &ei_inferred},         {TW_EV_TIME_WAIT_REUSE, &ei_time_wait_reuse},
-        {TW_EV_HANDSHAKE_DONE, &ei_handshake},  {TW_EV_CROSSED_FINS, &ei_crossed_fins},
+        {TW_EV_SIM_OPEN, &ei_sim_open},         {TW_EV_CROSSED_FINS, &ei_crossed_fins},
     };
     const struct plain_note plain_after[] = {
         {TW_EV_REFUSED, &ei_refused}, {TW_EV_DATA_AFTER_FIN, &ei_data_after_fin}, {TW_EV_ACK_LOST, &ei_ack_lost},
         {TW_EV_ACK_AHEAD, &ei_ack_ahead},
     };
 
-    for (size_t i = 0; i < G_N_ELEMENTS(plain); i++)
+    for (size_t i = 0; i < G_N_ELEMENTS(plain); i++) {
         if (ev & plain[i].event)
             expert_add_info(pinfo, ti, plain[i].ei);
+        if (plain[i].event == TW_EV_SIM_OPEN && (ev & TW_EV_HANDSHAKE_DONE)) {
+            if (sum->handshake_total == 4)
+                expert_add_info_format(pinfo, ti, &ei_handshake, "Simultaneous open completed: both ends sent a SYN "
+                                       "and a SYN-ACK (RFC 9293 Figure 8)");
+            else
+                expert_add_info(pinfo, ti, &ei_handshake);
+        }
+    }
     if (ev & TW_EV_CLOSE_DONE) {
         if (sum->close_type == TW_CLOSE_SIMULTANEOUS)
             expert_add_info_format(pinfo, ti, &ei_close, "Connection closed: simultaneous close (both sides sent "
@@ -823,7 +832,7 @@ static void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st
     if (c)
         tw_conn_summary(c, &sum);
     if (rec->kind == TCPWAVE_REC_SEGMENT && c && (tree || pref_info_column))
-        tw_step_text(v.step, sum.close_total, step, sizeof step);
+        tw_step_text(v.step, sum.handshake_total, sum.close_total, step, sizeof step);
     /* Zeek's view of the connection: as it stood after this segment in the
      * first pass (the last segment shows what Zeek logs), at the end of the
      * capture in later passes. */
@@ -1054,6 +1063,9 @@ void proto_register_tcpwave(void)
     static gint *ett[] = {&ett_tcpwave};
     static ei_register_info ei[] = {
         {&ei_handshake, {"tcpwave.expert.handshake", PI_SEQUENCE, PI_CHAT, "Three-way handshake completed", EXPFILL}},
+        {&ei_sim_open, {"tcpwave.expert.sim_open", PI_SEQUENCE, PI_NOTE,
+                        "Simultaneous open: the other end sent a SYN of its own before receiving this connection's "
+                        "first (RFC 9293 Figure 8); both ends go SYN_SENT, SYN_RECV, ESTABLISHED", EXPFILL}},
         {&ei_close, {"tcpwave.expert.close", PI_SEQUENCE, PI_CHAT, "Connection closed", EXPFILL}},
         {&ei_reset, {"tcpwave.expert.reset", PI_SEQUENCE, PI_WARN, "Connection reset", EXPFILL}},
         {&ei_refused, {"tcpwave.expert.refused", PI_SEQUENCE, PI_WARN,

@@ -91,7 +91,7 @@ static const char *const why_texts[TW_WHY_COUNT] = {
     [TW_WHY_SYN_FIN] = "SYN and FIN together: Linux drops such a segment",
     [TW_WHY_RST_TO_LISTEN] = "RST to a listening endpoint is ignored (RFC 9293 3.10.7.2)",
     [TW_WHY_SYN_NEW_ISN] = "SYN with a new initial sequence number on a live connection",
-    [TW_WHY_SYN_FROM_SERVER] = "SYN from the answering side (simultaneous open is not tracked)",
+    [TW_WHY_SYN_FROM_SERVER] = "SYN without ACK from the side that had already answered",
     [TW_WHY_SYNACK_BAD_ACK] = "SYN-ACK does not acknowledge the client's SYN",
     [TW_WHY_SYNACK_NO_SYN] = "SYN-ACK while no SYN is outstanding",
     [TW_WHY_RST_UNACCEPTABLE] = "RST a SYN_SENT endpoint ignores: it does not acknowledge the SYN (RFC 9293 3.10.7.3)",
@@ -234,7 +234,8 @@ static void server_heard(struct tw_conn *c, const struct tw_segment *s)
     if (c->flags & TW_CONN_SERVER_SPOKE)
         return;
     c->flags |= TW_CONN_SERVER_SPOKE;
-    if (s->flags & TW_TH_RST)
+    /* An RST, or a SYN of its own (simultaneous open: it never listened). */
+    if ((s->flags & TW_TH_RST) || (s->flags & (TW_TH_SYN | TW_TH_ACK)) == TW_TH_SYN)
         return;
     uint32_t first = c->frames[TW_LINK_SYN], last = c->ep[TW_C].last_frame;
     if (first && last > first && c->ep[TW_C].state == TW_SYN_SENT && !(c->flags & TW_CONN_MIDSTREAM))
@@ -517,6 +518,78 @@ static void on_rst(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
 
 /* ---- SYN arriving (RFC 9293 3.10.7.2 LISTEN, 3.10.7.3 SYN-SENT) ---- */
 
+/*
+ * Simultaneous open (RFC 9293 3.10.7.3 and Figure 8): the other end sends a
+ * SYN of its own, without ACK, while the first SYN is unanswered.  It was
+ * SYN_SENT: it had not received the first SYN (it would have answered it
+ * with a SYN-ACK), and it was CLOSED before, never LISTEN, which two passes
+ * show from the first SYN on.  The first SYN's sender takes this SYN in
+ * SYN_SENT: SYN_RECV, and answers it with a SYN-ACK.  Then each end sends a
+ * SYN-ACK (sim_open_synack()).  Linux does the same
+ * (tcp_rcv_synsent_state_process(): "simultaneous connect with crossed
+ * SYNs").
+ */
+static bool sim_open_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                         enum tw_end y)
+{
+    struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
+    uint32_t first = c->frames[TW_LINK_SYN];
+
+    if (x != TW_S || (ex->flags & TW_EP_SYN) || (ex->flags & TW_EP_SEEN) || ey->state != TW_SYN_SENT ||
+        !(ey->flags & TW_EP_SYN) || (c->flags & TW_CONN_MIDSTREAM) || first == 0)
+        return false;
+    ex->isn = s->seq;
+    ex->flags |= TW_EP_SYN | TW_EP_WINDOW;
+    ex->window = s->window;
+    advance(ex, s->seq + 1 + s->len);
+    add_override(c, x, first, s->frame, ex->state, TW_CLOSED); /* and tw_conn_view(), before the first SYN */
+    ex->state = TW_SYN_SENT;
+    ey->state = TW_SYN_RECV;
+    c->flags |= TW_CONN_SIM_OPEN;
+    v->role = TW_ROLE_SYN;
+    v->step = step(TW_STEP_HANDSHAKE, 2);
+    v->events |= TW_EV_SIM_OPEN;
+    return true;
+}
+
+/* A SYN-ACK of a simultaneous open.  Sending it proves that x had the
+ * other's SYN (SYN_SENT -> SYN_RECV); at y, which is in SYN_RECV, it
+ * acknowledges y's SYN: ESTABLISHED (3.10.7.4, SYN-RECEIVED).  The two
+ * SYN-ACKs cross: the second's sender is ESTABLISHED already when it is
+ * captured, having sent it before the first reached it. */
+static void sim_open_synack(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
+                            enum tw_end y)
+{
+    struct tw_endpoint *ex = &c->ep[x], *ey = &c->ep[y];
+
+    if (!acks_syn_acceptably(s, ey)) {
+        unexpected(v, TW_WHY_SYNACK_BAD_ACK);
+        return;
+    }
+    if (ex->flags & TW_EP_SYNACK_SENT) {
+        v->role = TW_ROLE_RETRANS;
+        v->step = step(TW_STEP_HANDSHAKE, (ey->flags & TW_EP_SYNACK_SENT) ? 4 : 3);
+        return;
+    }
+    bool first = !(ey->flags & TW_EP_SYNACK_SENT);
+    ex->flags |= TW_EP_SYNACK_SENT;
+    if (ex->state == TW_SYN_SENT)
+        ex->state = TW_SYN_RECV;
+    /* y in SYN_SENT (the first SYN not yet delivered to it, as far as the
+     * capture shows) takes it as a SYN-ACK (3.10.7.3): ESTABLISHED too. */
+    ey->flags |= TW_EP_SYN_ACKED;
+    if (ey->state == TW_SYN_RECV || ey->state == TW_SYN_SENT)
+        ey->state = TW_ESTABLISHED;
+    remember(c, TW_LINK_SYNACK, s);
+    v->role = TW_ROLE_SYN_ACK;
+    v->step = step(TW_STEP_HANDSHAKE, first ? 3 : 4);
+    if (ex->state == TW_ESTABLISHED && ey->state == TW_ESTABLISHED && !(c->flags & TW_CONN_HANDSHAKE)) {
+        c->flags |= TW_CONN_HANDSHAKE;
+        remember(c, TW_LINK_HS_ACK, s);
+        v->events |= TW_EV_HANDSHAKE_DONE;
+    }
+}
+
 static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
                    enum tw_end y)
 {
@@ -525,6 +598,10 @@ static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
 
     if (s->flags & TW_TH_FIN) {
         unexpected(v, TW_WHY_SYN_FIN);
+        return;
+    }
+    if ((c->flags & TW_CONN_SIM_OPEN) && syn_ack && (ex->flags & TW_EP_SYN) && s->seq == ex->isn) {
+        sim_open_synack(c, s, v, x, y);
         return;
     }
     if ((ex->flags & TW_EP_SYN) && s->seq == ex->isn) {
@@ -542,7 +619,8 @@ static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
     }
     if (!syn_ack) {
         if (x != TW_C) {
-            unexpected(v, TW_WHY_SYN_FROM_SERVER);
+            if (!sim_open_syn(c, s, v, x, y))
+                unexpected(v, TW_WHY_SYN_FROM_SERVER);
             return;
         }
         /* CLOSED --connect()/SYN--> SYN_SENT; LISTEN --SYN--> SYN_RECV.  A
@@ -833,9 +911,10 @@ static bool arrives(struct tw_conn *c, const struct tw_segment *s, struct tw_ver
         ey->flags |= TW_EP_SYN_ACKED;
         if (ey->state == TW_SYN_RECV) {
             ey->state = TW_ESTABLISHED;
+            /* Once: in a simultaneous open both ends pass through SYN_RECV. */
+            fx->handshake_done = !(c->flags & TW_CONN_HANDSHAKE);
             c->flags |= TW_CONN_HANDSHAKE;
             remember(c, TW_LINK_HS_ACK, s);
-            fx->handshake_done = true;
         }
     }
     if ((ey->flags & TW_EP_FIN) && !(ey->flags & TW_EP_FIN_ACKED) && acks(s, ey->fin_seq)) {
@@ -1096,6 +1175,9 @@ void tw_conn_view(const struct tw_conn *c, uint32_t frame, struct tw_verdict *v)
                 *st = TW_CLOSED;
         }
     }
+    /* Nor did a simultaneous open's second opener ever listen. */
+    if ((c->flags & TW_CONN_SIM_OPEN) && frame == c->frames[TW_LINK_SYN] && v->prev[TW_S] == TW_LISTEN)
+        v->prev[TW_S] = TW_CLOSED;
     if (server_unproven(c))
         v->prev[TW_S] = v->next[TW_S] = TW_ST_NONE;
 }
@@ -1153,6 +1235,7 @@ void tw_conn_summary(const struct tw_conn *c, struct tw_summary *sum)
     sum->initiator = c->close_initiator;
     sum->reset_by = c->reset_by;
     sum->close_total = c->close_total;
+    sum->handshake_total = (c->flags & TW_CONN_SIM_OPEN) ? 4 : 3;
     sum->midstream = (c->flags & TW_CONN_MIDSTREAM) != 0;
     if (sum->midstream)
         sum->handshake = TW_HS_NOT_SEEN;
@@ -1220,13 +1303,13 @@ bool tw_verdict_in_close(const struct tw_summary *sum, const struct tw_verdict *
     return v->role == TW_ROLE_RST && sum->frames[TW_LINK_RST] == frame && sum->close_type == TW_CLOSE_RESET;
 }
 
-void tw_step_text(uint8_t st, uint8_t close_total, char *buf, size_t size)
+void tw_step_text(uint8_t st, uint8_t handshake_total, uint8_t close_total, char *buf, size_t size)
 {
     unsigned kind = tw_step_kind(st), num = tw_step_num(st);
     if (size == 0)
         return;
     if (kind == TW_STEP_HANDSHAKE)
-        snprintf(buf, size, "handshake %u/3", num);
+        snprintf(buf, size, "handshake %u/%u", num, handshake_total == 4 ? 4u : 3u);
     else if (kind == TW_STEP_CLOSE && close_total)
         snprintf(buf, size, "close %u/%u", num, close_total);
     else if (kind == TW_STEP_CLOSE)

@@ -120,7 +120,8 @@ enum {
     TW_EV_TIME_WAIT_REUSE = 1u << 11,
     TW_EV_INFERRED = 1u << 12,  /* a segment this one answers was not captured: states inferred */
     TW_EV_IGNORED = 1u << 13,   /* its receiver drops it, for a reason TCP gives (why) */
-    TW_EV_ACK_AHEAD = 1u << 14  /* acknowledges what the capture has not shown yet */
+    TW_EV_ACK_AHEAD = 1u << 14, /* acknowledges what the capture has not shown yet */
+    TW_EV_SIM_OPEN = 1u << 15   /* the other end's own SYN: simultaneous open (RFC 9293 Figure 8) */
 };
 
 /* Why a segment was TW_EV_UNEXPECTED or TW_EV_IGNORED. */
@@ -242,7 +243,8 @@ enum {
     TW_EP_FIN_IN_FLIGHT = 1u << 7, /* its FIN crossed the peer's: delivered with the next segment */
     TW_EP_WINDOW = 1u << 8,    /* window is known */
     TW_EP_RST_SENT = 1u << 9,  /* it sent the accepted RST */
-    TW_EP_ACK_DEFERRED = 1u << 10 /* deferred_ack reaches it after its next segment (crossed FINs) */
+    TW_EP_ACK_DEFERRED = 1u << 10, /* deferred_ack reaches it after its next segment (crossed FINs) */
+    TW_EP_SYNACK_SENT = 1u << 11 /* it sent a SYN-ACK (simultaneous open: both ends do) */
 };
 
 enum {
@@ -255,7 +257,8 @@ enum {
     TW_CONN_RST = 1u << 6,          /* an RST was accepted */
     TW_CONN_HS_INFERRED = 1u << 7,  /* the handshake's last step was not captured */
     TW_CONN_FAST_OPEN = 1u << 8,    /* the SYN's data was acknowledged by the SYN-ACK (RFC 7413) */
-    TW_CONN_SERVER_SPOKE = 1u << 9  /* something proves the server received the SYN */
+    TW_CONN_SERVER_SPOKE = 1u << 9, /* something proves the server received the SYN */
+    TW_CONN_SIM_OPEN = 1u << 10     /* both ends sent a SYN: simultaneous open (RFC 9293 Figure 8) */
 };
 
 /* One stretch of frames in which the whole capture proves an endpoint was
@@ -268,7 +271,7 @@ struct tw_override {
     uint8_t shown; /* enum tw_state */
 };
 
-#define TW_OVERRIDES 3
+#define TW_OVERRIDES 4
 
 struct tw_conn {
     struct tw_endpoint ep[2];
@@ -306,6 +309,7 @@ struct tw_summary {
     uint8_t reset_by;        /* enum tw_side: who reset it, if anyone */
     uint8_t state[2];        /* final states; TW_ST_NONE where nothing proves one */
     uint8_t close_total;     /* 3 or 4 once known */
+    uint8_t handshake_total; /* 3; 4 for a simultaneous open (SYN, SYN, SYN-ACK, SYN-ACK) */
     bool midstream;
     bool final_ack_seen;     /* a close whose last ACK was captured (false for no close) */
     uint8_t handshake_time;  /* enum tw_duration: SYN to handshake ACK, both captured */
@@ -354,7 +358,7 @@ enum tw_successor tw_conn_successor(const struct tw_conn *c, const struct tw_seg
 bool tw_verdict_in_close(const struct tw_summary *sum, const struct tw_verdict *v, uint32_t frame);
 
 /* "handshake 2/3", "close 3/4", "close 1/?"; "" for no step. */
-void tw_step_text(uint8_t step, uint8_t close_total, char *buf, size_t size);
+void tw_step_text(uint8_t step, uint8_t handshake_total, uint8_t close_total, char *buf, size_t size);
 
 static inline unsigned tw_step_kind(uint8_t step) { return step >> 4; }
 static inline unsigned tw_step_num(uint8_t step) { return step & 0x0f; }

@@ -205,12 +205,12 @@ static void check_step(struct track *k, unsigned seg, const struct tw_segment *s
     CHECK((v->why != TW_WHY_NONE) == ((v->events & (TW_EV_UNEXPECTED | TW_EV_IGNORED)) != 0),
           "why without unexpected or ignored");
     CHECK(v->why < TW_WHY_COUNT, "why out of range");
-    CHECK(!(v->events & ~((TW_EV_ACK_AHEAD << 1) - 1u)), "unknown event bit");
+    CHECK(!(v->events & ~((TW_EV_SIM_OPEN << 1) - 1u)), "unknown event bit");
     CHECK(kind <= TW_STEP_CLOSE, "step kind out of range");
     if (kind == TW_STEP_NONE)
         CHECK(num == 0, "step number without a kind");
     if (kind == TW_STEP_HANDSHAKE)
-        CHECK(num >= 1 && num <= 3, "handshake step out of range");
+        CHECK(num >= 1 && num <= ((c->flags & TW_CONN_SIM_OPEN) ? 4 : 3), "handshake step out of range");
     if (kind == TW_STEP_CLOSE) {
         CHECK(num >= 1 && num <= 4, "close step out of range");
         CHECK(c->close_total == 0 || num <= c->close_total, "close step beyond the close's total");

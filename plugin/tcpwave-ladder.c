@@ -348,7 +348,7 @@ static void render_conn(GString *out, size_t id, const struct ladder_conn *lc)
         arrow_label(label, sizeof label, v, l->rec.tcp_flags);
         arrow(line, sizeof line, label, !l->rec.from_server);
         /* "1/3" of "handshake 1/3" or "close 1/3": the heading says which */
-        tw_step_text(v->step, sum->close_total, step, sizeof step);
+        tw_step_text(v->step, sum->handshake_total, sum->close_total, step, sizeof step);
         const char *num = strchr(step, ' ');
         nstime_t rel;
         nstime_delta(&rel, &l->time, &t0);

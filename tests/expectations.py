@@ -110,10 +110,12 @@ ROLE_FITS = {
 }
 # role -> required step pattern (docs/fields.md, Steps)
 ROLE_STEP = {
-    "SYN": r"handshake 1/3", "SYN-ACK": r"handshake 2/3", "handshake ACK": r"handshake 3/3",
+    # A simultaneous open (RFC 9293 Figure 8) has four: SYN, SYN, SYN-ACK, SYN-ACK.
+    "SYN": r"handshake 1/3|handshake [12]/4", "SYN-ACK": r"handshake 2/3|handshake [34]/4",
+    "handshake ACK": r"handshake 3/3",
     "first FIN": r"close 1/([34]|\?)", "ACK of first FIN": r"close 2/4", "second FIN": r"close 3/4",
     "FIN+ACK": r"close 2/3", "simultaneous FIN": r"close 2/4", "ACK of second FIN": r"close 3/4",
-    "final ACK": r"close [34]/[34]", "retransmission": r"-|handshake [12]/3|close [1-3]/[34]",
+    "final ACK": r"close [34]/[34]", "retransmission": r"-|handshake [12]/3|handshake [1-4]/4|close [1-3]/[34]",
     "data": r"-", "ACK": r"-", "RST": r"-", "keep-alive": r"-", "other/unexpected": r"-",
     "crossed the RST": r"-",
 }

@@ -1025,6 +1025,95 @@ static void test_listen_syn_copies_refused_server_closed(void)
                          (const uint8_t[]){TW_CLOSED, TW_CLOSED, TW_CLOSED});
 }
 
+/* Both ends' states in two passes, frame by frame: want[f - 1] = {prev client,
+ * client, prev server, server}. */
+static void expect_viewed(const struct run *r, const struct tw_verdict *got, unsigned n, const uint8_t (*want)[4])
+{
+    for (unsigned f = 1; f <= n; f++) {
+        struct tw_verdict v = got[f];
+        tw_conn_view(&r->conn, f, &v);
+        const uint8_t have[4] = {v.prev[TW_C], v.next[TW_C], v.prev[TW_S], v.next[TW_S]};
+        for (int i = 0; i < 4; i++)
+            if (have[i] != want[f - 1][i])
+                g_error("frame %u: two passes show client %s -> %s, server %s -> %s; want %s -> %s, %s -> %s", f,
+                        tw_state_name(have[0]), tw_state_name(have[1]), tw_state_name(have[2]),
+                        tw_state_name(have[3]), tw_state_name(want[f - 1][0]), tw_state_name(want[f - 1][1]),
+                        tw_state_name(want[f - 1][2]), tw_state_name(want[f - 1][3]));
+    }
+}
+
+/* Simultaneous open, RFC 9293 Figure 8, in the order a Linux pair gave it
+ * (pcaps/kernel/simultaneous_open.pcap, captured at the first SYN's
+ * sender): SYN, the other's SYN, its SYN-ACK, the first's SYN-ACK, two
+ * ACKs.  Each end: CLOSED, SYN_SENT, SYN_RECV, ESTABLISHED; the second
+ * opener never LISTEN.  One pass took the first SYN to a listener. */
+static void test_syn_sent_peer_syn_simultaneous_open(void)
+{
+    RUN r = {0};
+    struct tw_verdict got[7];
+    cs(&r, S, C_ISN, 0, 0);
+    got[1] = r.v;
+    expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_SYN);
+    sc(&r, S, S_ISN, 0, 0);
+    got[2] = r.v;
+    expect(&r, TW_SYN_RECV, TW_SYN_SENT, TW_ROLE_SYN);
+    expect_step(&r, TW_STEP_HANDSHAKE, 2);
+    g_assert_true(r.v.events & TW_EV_SIM_OPEN);
+    g_assert_false(r.v.events & TW_EV_UNEXPECTED);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    got[3] = r.v;
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
+    expect_step(&r, TW_STEP_HANDSHAKE, 3);
+    g_assert_false(r.v.events & TW_EV_HANDSHAKE_DONE);
+    cs(&r, S | A, C_ISN, S_ISN + 1, 0);
+    got[4] = r.v;
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_SYN_ACK);
+    expect_step(&r, TW_STEP_HANDSHAKE, 4);
+    g_assert_true(r.v.events & TW_EV_HANDSHAKE_DONE);
+    sc(&r, A, S_ISN + 1, C_ISN + 1, 0);
+    got[5] = r.v;
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    got[6] = r.v;
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+    struct tw_summary sum = summary_of(&r);
+    g_assert_cmpuint(sum.handshake, ==, TW_HS_COMPLETE);
+    g_assert_cmpuint(sum.handshake_total, ==, 4);
+    g_assert_cmpuint(sum.frames[TW_LINK_HS_ACK], ==, 4);
+    expect_viewed(&r, got, 6, (const uint8_t[][4]){
+        {TW_CLOSED, TW_SYN_SENT, TW_CLOSED, TW_CLOSED},
+        {TW_SYN_SENT, TW_SYN_RECV, TW_CLOSED, TW_SYN_SENT},
+        {TW_SYN_RECV, TW_ESTABLISHED, TW_SYN_SENT, TW_SYN_RECV},
+        {TW_ESTABLISHED, TW_ESTABLISHED, TW_SYN_RECV, TW_ESTABLISHED},
+        {TW_ESTABLISHED, TW_ESTABLISHED, TW_ESTABLISHED, TW_ESTABLISHED},
+        {TW_ESTABLISHED, TW_ESTABLISHED, TW_ESTABLISHED, TW_ESTABLISHED}});
+}
+
+/* The SYN-ACKs the other way round, and one sent again: a retransmission. */
+static void test_syn_recv_synack_again_simultaneous_open_retransmission(void)
+{
+    RUN r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S, S_ISN, 0, 0);
+    cs(&r, S | A, C_ISN, S_ISN + 1, 0);
+    expect(&r, TW_SYN_RECV, TW_ESTABLISHED, TW_ROLE_SYN_ACK);
+    cs(&r, S | A, C_ISN, S_ISN + 1, 0);
+    expect(&r, TW_SYN_RECV, TW_ESTABLISHED, TW_ROLE_RETRANS);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_SYN_ACK);
+    g_assert_true(r.v.events & TW_EV_HANDSHAKE_DONE);
+}
+
+/* A bare SYN from the side that already answered is no simultaneous open. */
+static void test_established_server_bare_syn_unexpected(void)
+{
+    RUN r = {0};
+    handshake(&r);
+    sc(&r, S, S_ISN + 7, 0, 0);
+    g_assert_true(r.v.events & TW_EV_UNEXPECTED);
+    g_assert_false(r.conn.flags & TW_CONN_SIM_OPEN);
+}
+
 /* Two passes, simultaneous close (RFC 9293 figure 13): each side FIN_WAIT1,
  * CLOSING, TIME_WAIT; the receiver of the first FIN is shown ESTABLISHED
  * until its own FIN, which proves it had not received the other. */
@@ -1061,13 +1150,15 @@ static void test_fin_wait1_crossing_fin_two_passes_figure_13(void)
 static void test_names_step_text_every_kind(void)
 {
     char buf[24];
-    tw_step_text((uint8_t)(TW_STEP_HANDSHAKE << 4 | 2), 0, buf, sizeof buf);
+    tw_step_text((uint8_t)(TW_STEP_HANDSHAKE << 4 | 2), 3, 0, buf, sizeof buf);
     g_assert_cmpstr(buf, ==, "handshake 2/3");
-    tw_step_text((uint8_t)(TW_STEP_CLOSE << 4 | 3), 4, buf, sizeof buf);
+    tw_step_text((uint8_t)(TW_STEP_HANDSHAKE << 4 | 4), 4, 0, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==, "handshake 4/4");
+    tw_step_text((uint8_t)(TW_STEP_CLOSE << 4 | 3), 3, 4, buf, sizeof buf);
     g_assert_cmpstr(buf, ==, "close 3/4");
-    tw_step_text((uint8_t)(TW_STEP_CLOSE << 4 | 1), 0, buf, sizeof buf);
+    tw_step_text((uint8_t)(TW_STEP_CLOSE << 4 | 1), 3, 0, buf, sizeof buf);
     g_assert_cmpstr(buf, ==, "close 1/?");
-    tw_step_text(0, 0, buf, sizeof buf);
+    tw_step_text(0, 3, 0, buf, sizeof buf);
     g_assert_cmpstr(buf, ==, "");
 }
 
@@ -1135,6 +1226,10 @@ int main(int argc, char **argv)
     g_test_add_func("/fsm/closed/ack_after_rst/no_close_step", test_closed_ack_after_rst_no_close_step);
     g_test_add_func("/fsm/listen/unanswered_syn/server_unknown", test_listen_unanswered_syn_server_unknown);
     g_test_add_func("/fsm/listen/refused/server_never_syn_recv", test_listen_refused_server_never_syn_recv);
+    g_test_add_func("/fsm/syn_sent/peer_syn/simultaneous_open", test_syn_sent_peer_syn_simultaneous_open);
+    g_test_add_func("/fsm/syn_recv/synack_again/simultaneous_open_retransmission",
+                    test_syn_recv_synack_again_simultaneous_open_retransmission);
+    g_test_add_func("/fsm/established/server_bare_syn/unexpected", test_established_server_bare_syn_unexpected);
     g_test_add_func("/fsm/listen/syn_copies_then_synack/syn_recv_from_last_copy",
                     test_listen_syn_copies_then_synack_syn_recv_from_last_copy);
     g_test_add_func("/fsm/listen/syn_copies_then_ack/syn_recv_from_last_copy",
