@@ -19,9 +19,12 @@
 #define P TW_TH_PSH
 #define A TW_TH_ACK
 
+#define RUN_SEEN 32
+
 struct run {
     struct tw_conn conn;
     struct tw_verdict v;
+    struct tw_verdict seen[RUN_SEEN + 1]; /* by frame: the one-pass verdicts of the first frames */
     uint32_t frame;
     int64_t now;
 };
@@ -50,6 +53,8 @@ static void seg(struct run *r, bool from_client, uint8_t flags, uint32_t seq, ui
     uint8_t before_c = r->conn.ep[TW_C].state, before_s = r->conn.ep[TW_S].state;
 
     tw_conn_step(&r->conn, &s, &r->v);
+    if (r->frame <= RUN_SEEN)
+        r->seen[r->frame] = r->v;
     if (r->frame > 1) {
         g_assert_cmpuint(r->v.prev[TW_C], ==, before_c);
         g_assert_cmpuint(r->v.prev[TW_S], ==, before_s);
@@ -935,13 +940,12 @@ static void test_listen_refused_server_never_syn_recv(void)
     g_assert_cmpuint(rst.prev[TW_S], ==, TW_CLOSED);
 }
 
-/* The server's states in two passes, frame by frame (frames 1..n of r,
- * whose one-pass verdicts are in got[1..n]). */
-static void expect_server_viewed(const struct run *r, const struct tw_verdict *got, unsigned n,
-                                 const uint8_t *prev, const uint8_t *next)
+/* The server's states in two passes, frame by frame (frames 1..n of r). */
+static void expect_server_viewed(const struct run *r, unsigned n, const uint8_t *prev, const uint8_t *next)
 {
+    g_assert_cmpuint(n, <=, RUN_SEEN);
     for (unsigned f = 1; f <= n; f++) {
-        struct tw_verdict v = got[f];
+        struct tw_verdict v = r->seen[f];
         tw_conn_view(&r->conn, f, &v);
         if (v.prev[TW_S] != prev[f - 1] || v.next[TW_S] != next[f - 1])
             g_error("frame %u: server %s -> %s in two passes, want %s -> %s", f, tw_state_name(v.prev[TW_S]),
@@ -957,22 +961,16 @@ static void expect_server_viewed(const struct run *r, const struct tw_verdict *g
 static void test_listen_syn_copies_then_synack_syn_recv_from_last_copy(void)
 {
     RUN r = {0};
-    struct tw_verdict got[6];
     cs(&r, S, C_ISN, 0, 0);
-    got[1] = r.v;
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_SYN);
     cs(&r, S, C_ISN, 0, 0);
-    got[2] = r.v;
     cs(&r, S, C_ISN, 0, 0);
-    got[3] = r.v;
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_RETRANS);
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
-    got[4] = r.v;
     expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
     cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
-    got[5] = r.v;
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
-    expect_server_viewed(&r, got, 5, (const uint8_t[]){TW_LISTEN, TW_ST_NONE, TW_ST_NONE, TW_SYN_RECV, TW_SYN_RECV},
+    expect_server_viewed(&r, 5, (const uint8_t[]){TW_LISTEN, TW_ST_NONE, TW_ST_NONE, TW_SYN_RECV, TW_SYN_RECV},
                          (const uint8_t[]){TW_ST_NONE, TW_ST_NONE, TW_SYN_RECV, TW_SYN_RECV, TW_ESTABLISHED});
 }
 
@@ -980,16 +978,12 @@ static void test_listen_syn_copies_then_synack_syn_recv_from_last_copy(void)
 static void test_listen_syn_copies_then_ack_syn_recv_from_last_copy(void)
 {
     RUN r = {0};
-    struct tw_verdict got[4];
     cs(&r, S, C_ISN, 0, 0);
-    got[1] = r.v;
     cs(&r, S, C_ISN, 0, 0);
-    got[2] = r.v;
     cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
-    got[3] = r.v;
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
     g_assert_true(r.v.events & TW_EV_INFERRED);
-    expect_server_viewed(&r, got, 3, (const uint8_t[]){TW_LISTEN, TW_ST_NONE, TW_SYN_RECV},
+    expect_server_viewed(&r, 3, (const uint8_t[]){TW_LISTEN, TW_ST_NONE, TW_SYN_RECV},
                          (const uint8_t[]){TW_ST_NONE, TW_SYN_RECV, TW_ESTABLISHED});
 }
 
@@ -998,14 +992,10 @@ static void test_listen_syn_copies_then_ack_syn_recv_from_last_copy(void)
 static void test_listen_one_syn_then_synack_syn_recv_from_syn(void)
 {
     RUN q = {0};
-    struct tw_verdict got[4];
     cs(&q, S, C_ISN, 0, 0);
-    got[1] = q.v;
     sc(&q, S | A, S_ISN, C_ISN + 1, 0);
-    got[2] = q.v;
     cs(&q, A, C_ISN + 1, S_ISN + 1, 0);
-    got[3] = q.v;
-    expect_server_viewed(&q, got, 3, (const uint8_t[]){TW_LISTEN, TW_SYN_RECV, TW_SYN_RECV},
+    expect_server_viewed(&q, 3, (const uint8_t[]){TW_LISTEN, TW_SYN_RECV, TW_SYN_RECV},
                          (const uint8_t[]){TW_SYN_RECV, TW_SYN_RECV, TW_ESTABLISHED});
 }
 
@@ -1013,24 +1003,21 @@ static void test_listen_one_syn_then_synack_syn_recv_from_syn(void)
 static void test_listen_syn_copies_refused_server_closed(void)
 {
     RUN r = {0};
-    struct tw_verdict got[4];
     cs(&r, S, C_ISN, 0, 0);
-    got[1] = r.v;
     cs(&r, S, C_ISN, 0, 0);
-    got[2] = r.v;
     sc(&r, R | A, 0, C_ISN + 1, 0);
-    got[3] = r.v;
     expect(&r, TW_CLOSED, TW_CLOSED, TW_ROLE_RST);
-    expect_server_viewed(&r, got, 3, (const uint8_t[]){TW_CLOSED, TW_CLOSED, TW_CLOSED},
+    expect_server_viewed(&r, 3, (const uint8_t[]){TW_CLOSED, TW_CLOSED, TW_CLOSED},
                          (const uint8_t[]){TW_CLOSED, TW_CLOSED, TW_CLOSED});
 }
 
-/* Both ends' states in two passes, frame by frame: want[f - 1] = {prev client,
- * client, prev server, server}. */
-static void expect_viewed(const struct run *r, const struct tw_verdict *got, unsigned n, const uint8_t (*want)[4])
+/* Both ends' states in two passes, frame by frame (frames 1..n of r):
+ * want[f - 1] = {prev client, client, prev server, server}. */
+static void expect_viewed(const struct run *r, unsigned n, const uint8_t (*want)[4])
 {
+    g_assert_cmpuint(n, <=, RUN_SEEN);
     for (unsigned f = 1; f <= n; f++) {
-        struct tw_verdict v = got[f];
+        struct tw_verdict v = r->seen[f];
         tw_conn_view(&r->conn, f, &v);
         const uint8_t have[4] = {v.prev[TW_C], v.next[TW_C], v.prev[TW_S], v.next[TW_S]};
         for (int i = 0; i < 4; i++)
@@ -1050,37 +1037,30 @@ static void expect_viewed(const struct run *r, const struct tw_verdict *got, uns
 static void test_syn_sent_peer_syn_simultaneous_open(void)
 {
     RUN r = {0};
-    struct tw_verdict got[7];
     cs(&r, S, C_ISN, 0, 0);
-    got[1] = r.v;
     expect(&r, TW_SYN_SENT, TW_SYN_RECV, TW_ROLE_SYN);
     sc(&r, S, S_ISN, 0, 0);
-    got[2] = r.v;
     expect(&r, TW_SYN_RECV, TW_SYN_SENT, TW_ROLE_SYN);
     expect_step(&r, TW_STEP_HANDSHAKE, 2);
     g_assert_true(r.v.events & TW_EV_SIM_OPEN);
     g_assert_false(r.v.events & TW_EV_UNEXPECTED);
     sc(&r, S | A, S_ISN, C_ISN + 1, 0);
-    got[3] = r.v;
     expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_SYN_ACK);
     expect_step(&r, TW_STEP_HANDSHAKE, 3);
     g_assert_false(r.v.events & TW_EV_HANDSHAKE_DONE);
     cs(&r, S | A, C_ISN, S_ISN + 1, 0);
-    got[4] = r.v;
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_SYN_ACK);
     expect_step(&r, TW_STEP_HANDSHAKE, 4);
     g_assert_true(r.v.events & TW_EV_HANDSHAKE_DONE);
     sc(&r, A, S_ISN + 1, C_ISN + 1, 0);
-    got[5] = r.v;
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
     cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
-    got[6] = r.v;
     expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
     struct tw_summary sum = summary_of(&r);
     g_assert_cmpuint(sum.handshake, ==, TW_HS_COMPLETE);
     g_assert_cmpuint(sum.handshake_total, ==, 4);
     g_assert_cmpuint(sum.frames[TW_LINK_HS_ACK], ==, 4);
-    expect_viewed(&r, got, 6, (const uint8_t[][4]){
+    expect_viewed(&r, 6, (const uint8_t[][4]){
         {TW_CLOSED, TW_SYN_SENT, TW_CLOSED, TW_CLOSED},
         {TW_SYN_SENT, TW_SYN_RECV, TW_CLOSED, TW_SYN_SENT},
         {TW_SYN_RECV, TW_ESTABLISHED, TW_SYN_SENT, TW_SYN_RECV},
