@@ -263,6 +263,26 @@ menu_hosts() { menu_plugin "$1" 1; }
 # away: the pointer off every window, so no hover highlight is drawn
 away() { xdotool mousemove 1279 799; sleep 0.5; }
 
+# open_ladder MAIN-TITLE-REGEX ITEM: once the main window is up, Statistics ->
+# TCP Connection Ladder (tcpwave) -> the ITEM-th entry (0 Selected
+# Connection, 1 Displayed Connections); sets main and lad (the ladder
+# window), the pointer off every window.
+open_ladder() {
+    main=$(wait_win "$1")
+    sleep 3
+    menu_ladder "$main"
+    i=0
+    while [ $i -lt "$2" ]; do
+        xdotool key Down
+        sleep 0.3
+        i=$((i + 1))
+    done
+    xdotool key Return
+    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
+    sleep 2
+    away
+}
+
 # 1. The Statistics menu with the tcpwave entries and the ladder submenu
 # open (seed capture open).
 if want menu; then
@@ -302,13 +322,7 @@ shot_dialog phases tcpwave,phases 'TCP Connection Phases \(tcpwave\)'
 # (tcpwave) -> Selected Connection.
 if want ladder; then
     ws ladder -r "$WORK/pcaps/seed-three-way.pcap" -g 5
-    main=$(wait_win '^seed-three-way\.pcap')
-    sleep 3
-    menu_ladder "$main"
-    xdotool key Return
-    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
-    sleep 2
-    away
+    open_ladder '^seed-three-way\.pcap' 0
     grab_win "$lad" "$WORK/ladder.png"
     stop_ws
     save "$WORK/ladder.png" tcpwave-gui-ladder.png
@@ -324,13 +338,7 @@ fi
 # box goes through the buttons in their order).
 if want kernel; then
     ws kernel -r "$KERNEL" -g 7
-    main=$(wait_win '^tcpwave-kernel\.pcap')
-    sleep 3
-    menu_ladder "$main"
-    xdotool key Return
-    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
-    sleep 2
-    away
+    open_ladder '^tcpwave-kernel\.pcap' 0
     grab_win "$lad" "$WORK/ladder-kernel.png"
     save "$WORK/ladder-kernel.png" tcpwave-gui-ladder-kernel.png
     # go to the first segment (button "1 SYN"), then back to the FIN+ACK with its button
@@ -359,15 +367,7 @@ fi
 # capture filtered to resets.
 if want displayed; then
     ws ladder-all -r "$ALL" -Y 'tcpwave.role == "RST"'
-    main=$(wait_win '^tcpwave-all\.pcap')
-    sleep 3
-    menu_ladder "$main"
-    xdotool key Down
-    sleep 0.3
-    xdotool key Return
-    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
-    sleep 2
-    away
+    open_ladder '^tcpwave-all\.pcap' 1
     grab_win "$lad" "$WORK/ladder-displayed.png"
     stop_ws
     save "$WORK/ladder-displayed.png" tcpwave-gui-ladder-displayed.png
