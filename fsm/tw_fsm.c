@@ -518,6 +518,16 @@ static void on_rst(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
 
 /* ---- SYN arriving (RFC 9293 3.10.7.2 LISTEN, 3.10.7.3 SYN-SENT) ---- */
 
+/* What an endpoint's SYN (or SYN-ACK) tells of it: its ISN, its window, and
+ * the sequence space it takes (the SYN, then any data: RFC 7413). */
+static void take_syn(struct tw_endpoint *e, const struct tw_segment *s)
+{
+    e->isn = s->seq;
+    e->flags |= TW_EP_SYN | TW_EP_WINDOW;
+    e->window = s->window;
+    advance(e, s->seq + 1 + s->len);
+}
+
 /*
  * Simultaneous open (RFC 9293 3.10.7.3 and Figure 8): the other end sends a
  * SYN of its own, without ACK, while the first SYN is unanswered.  It was
@@ -538,10 +548,7 @@ static bool sim_open_syn(struct tw_conn *c, const struct tw_segment *s, struct t
     if (x != TW_S || (ex->flags & TW_EP_SYN) || (ex->flags & TW_EP_SEEN) || ey->state != TW_SYN_SENT ||
         !(ey->flags & TW_EP_SYN) || (c->flags & TW_CONN_MIDSTREAM) || first == 0)
         return false;
-    ex->isn = s->seq;
-    ex->flags |= TW_EP_SYN | TW_EP_WINDOW;
-    ex->window = s->window;
-    advance(ex, s->seq + 1 + s->len);
+    take_syn(ex, s);
     add_override(c, x, first, s->frame, ex->state, TW_CLOSED); /* and tw_conn_view(), before the first SYN */
     ex->state = TW_SYN_SENT;
     ey->state = TW_SYN_RECV;
@@ -626,10 +633,7 @@ static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
         /* CLOSED --connect()/SYN--> SYN_SENT; LISTEN --SYN--> SYN_RECV.  A
          * SYN may carry data (TCP Fast Open, RFC 7413): it takes sequence
          * space after the SYN. */
-        ex->isn = s->seq;
-        ex->flags |= TW_EP_SYN | TW_EP_WINDOW;
-        ex->window = s->window;
-        advance(ex, s->seq + 1 + s->len);
+        take_syn(ex, s);
         ex->state = TW_SYN_SENT;
         if (ey->state == TW_LISTEN)
             ey->state = TW_SYN_RECV;
@@ -650,10 +654,7 @@ static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
         unexpected(v, TW_WHY_SYNACK_BAD_ACK);
         return;
     }
-    ex->isn = s->seq;
-    ex->flags |= TW_EP_SYN | TW_EP_WINDOW;
-    ex->window = s->window;
-    advance(ex, s->seq + 1 + s->len);
+    take_syn(ex, s);
     if (s->ack != ey->isn + 1)
         c->flags |= TW_CONN_FAST_OPEN;
     /* SYN_SENT --SYN,ACK--> ESTABLISHED (RFC 9293 3.10.7.3, fourth check). */
