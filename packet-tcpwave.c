@@ -662,24 +662,23 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_summa
     const struct plain_note plain[] = {
         {TW_EV_MIDSTREAM, &ei_midstream},       {TW_EV_SYN_MISSING, &ei_syn_missing},
         {TW_EV_INFERRED, &ei_inferred},         {TW_EV_TIME_WAIT_REUSE, &ei_time_wait_reuse},
-        {TW_EV_SIM_OPEN, &ei_sim_open},         {TW_EV_CROSSED_FINS, &ei_crossed_fins},
+        {TW_EV_SIM_OPEN, &ei_sim_open},
     };
     const struct plain_note plain_after[] = {
         {TW_EV_REFUSED, &ei_refused}, {TW_EV_DATA_AFTER_FIN, &ei_data_after_fin}, {TW_EV_ACK_LOST, &ei_ack_lost},
         {TW_EV_ACK_AHEAD, &ei_ack_ahead},
     };
 
-    for (size_t i = 0; i < G_N_ELEMENTS(plain); i++) {
+    for (size_t i = 0; i < G_N_ELEMENTS(plain); i++)
         if (ev & plain[i].event)
             expert_add_info(pinfo, ti, plain[i].ei);
-        if (plain[i].event == TW_EV_SIM_OPEN && (ev & TW_EV_HANDSHAKE_DONE)) {
-            if (sum->handshake_total == 4)
-                expert_add_info_format(pinfo, ti, &ei_handshake, "Simultaneous open completed: both ends sent a SYN "
-                                       "and a SYN-ACK (RFC 9293 Figure 8)");
-            else
-                expert_add_info(pinfo, ti, &ei_handshake);
-        }
-    }
+    if ((ev & TW_EV_HANDSHAKE_DONE) && sum->handshake_total == 4)
+        expert_add_info_format(pinfo, ti, &ei_handshake, "Simultaneous open completed: both ends sent a SYN and a "
+                               "SYN-ACK (RFC 9293 Figure 8)");
+    else if (ev & TW_EV_HANDSHAKE_DONE)
+        expert_add_info(pinfo, ti, &ei_handshake);
+    if (ev & TW_EV_CROSSED_FINS)
+        expert_add_info(pinfo, ti, &ei_crossed_fins);
     if (ev & TW_EV_CLOSE_DONE) {
         if (sum->close_type == TW_CLOSE_SIMULTANEOUS)
             expert_add_info_format(pinfo, ti, &ei_close, "Connection closed: simultaneous close (both sides sent "
