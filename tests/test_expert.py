@@ -33,6 +33,9 @@ CASES = [
     ("crafted/syn-fin", "unexpected", [6]),
     ("crafted/icmp-frag-needed", "icmp_quoted", [5]),
     ("crafted/icmpv6-port-unreachable", "icmp_quoted", [5]),
+    # both ends connect(): the other end's own SYN (2); the second SYN-ACK completes the handshake (4)
+    ("kernel/simultaneous_open", "sim_open", [2]),
+    ("kernel/simultaneous_open", "handshake", [4]),
 ]
 
 
@@ -52,3 +55,9 @@ def test_real_stacks_send_nothing_unexpected(tshark, capture):
     """Linux sockets (pcaps/kernel) and the seed's listings are well-behaved
     TCP: no segment may be called unexpected."""
     assert frames_with(tshark, capture, "unexpected") == []
+
+
+def test_simultaneous_open_handshake_note_says_so(tshark):
+    """The handshake note of a simultaneous open names it (RFC 9293 Figure 8)."""
+    rows = tshark.fields(PCAPS / "kernel/simultaneous_open.pcap", ["_ws.expert.message"], "-Y", "tcpwave.expert.handshake")
+    assert len(rows) == 1 and "Simultaneous open completed" in rows[0][0]
