@@ -778,16 +778,11 @@ static proto_item *add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
 /* The Info column: " [handshake 3/3: ACK | client ESTABLISHED, server
  * ESTABLISHED]".  The step says "handshake" already: a handshake role is
- * named without it. */
+ * named without it (tw_role_label()). */
 static void append_info(packet_info *pinfo, const struct tw_verdict *v, const char *step)
 {
-    const char *role = tw_role_name(v->role);
-    const char *prefix = "handshake ";
-
-    if (tw_step_kind(v->step) == TW_STEP_HANDSHAKE && g_str_has_prefix(role, prefix))
-        role += strlen(prefix);
-    col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s | client %s, server %s]", step, step[0] ? ": " : "", role,
-                    tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
+    col_append_fstr(pinfo->cinfo, COL_INFO, " [%s%s%s | client %s, server %s]", step, step[0] ? ": " : "",
+                    tw_role_label(v->role), tw_state_name(v->next[TW_C]), tw_state_name(v->next[TW_S]));
 }
 
 static int expert_tap; /* 0: not registered yet */

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *const state_names[TW_STATE_COUNT] = {
     [TW_ST_NONE] = "unknown",
@@ -118,6 +119,13 @@ static const char *const why_texts[TW_WHY_COUNT] = {
 
 const char *tw_state_name(unsigned s) { return NAME_OR(state_names, s, TW_STATE_COUNT); }
 const char *tw_role_name(unsigned r) { return NAME_OR(role_names, r, TW_ROLE_COUNT); }
+
+const char *tw_role_label(unsigned r)
+{
+    static const char prefix[] = "handshake ";
+    const char *name = tw_role_name(r);
+    return strncmp(name, prefix, sizeof prefix - 1) == 0 ? name + sizeof prefix - 1 : name;
+}
 const char *tw_close_type_name(unsigned t) { return NAME_OR(close_type_names, t, TW_CLOSE_COUNT); }
 const char *tw_outcome_name(unsigned o) { return NAME_OR(outcome_names, o, TW_OUT_COUNT); }
 const char *tw_side_name(unsigned s) { return NAME_OR(side_names, s, 3u); }

@@ -365,6 +365,9 @@ static inline unsigned tw_step_num(uint8_t step) { return step & 0x0f; }
 
 const char *tw_state_name(unsigned state);
 const char *tw_role_name(unsigned role);
+/* The role where a step ("handshake 3/3") or a heading says "handshake"
+ * already: "ACK" for the handshake ACK, else tw_role_name(). */
+const char *tw_role_label(unsigned role);
 const char *tw_close_type_name(unsigned type);
 const char *tw_outcome_name(unsigned outcome);
 const char *tw_side_name(unsigned side);

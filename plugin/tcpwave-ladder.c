@@ -299,8 +299,6 @@ static void render_skipped(GString *out, int indent, guint32 skipped, guint32 rt
  * again or out of place by its flags. */
 static void arrow_label(char *buf, size_t size, const struct tw_verdict *v, guint8 tcp_flags)
 {
-    const char *role = tw_role_name(v->role);
-    const char *prefix = "handshake ";
     char flags[48];
 
     flags_str(flags, sizeof flags, tcp_flags);
@@ -309,7 +307,7 @@ static void arrow_label(char *buf, size_t size, const struct tw_verdict *v, guin
     else if (v->role == TW_ROLE_OTHER)
         snprintf(buf, size, "%s (unexpected)", flags);
     else
-        g_strlcpy(buf, g_str_has_prefix(role, prefix) ? role + strlen(prefix) : role, size);
+        g_strlcpy(buf, tw_role_label(v->role), size);
 }
 
 static void render_conn(GString *out, size_t id, const struct ladder_conn *lc)

@@ -580,6 +580,10 @@ static void test_names_cover_every_value(void)
         g_assert_cmpstr(tw_role_name(r), !=, "?");
     for (unsigned o = 0; o < TW_OUT_COUNT; o++)
         g_assert_cmpstr(tw_outcome_name(o), !=, "?");
+    g_assert_cmpstr(tw_role_label(TW_ROLE_HS_ACK), ==, "ACK");
+    for (unsigned r = 0; r < TW_ROLE_COUNT; r++)
+        if (r != TW_ROLE_HS_ACK)
+            g_assert_cmpstr(tw_role_label(r), ==, tw_role_name(r));
     for (unsigned w = 1; w < TW_WHY_COUNT; w++)
         g_assert_cmpstr(tw_why_text(w), !=, "");
 }
