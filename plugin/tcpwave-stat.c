@@ -292,7 +292,7 @@ static void outcome_free_item(stat_tap_table *table _U_, guint row _U_, guint co
  *
  * Three tables, each narrow enough to read whole in the GUI's dialog: who
  * each connection joined and how it ended (conv), the state each end was
- * left in (states), and how its handshake and close went (phases).  Both fill their cells from the same list of what a row can
+ * left in (states), and how its handshake and close went (phases).  All three fill their cells from the same list of what a row can
  * show. */
 
 enum conn_cell {
