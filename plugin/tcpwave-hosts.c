@@ -267,10 +267,6 @@ void tcpwave_hosts_cleanup(void)
 
 /* ---- The reports ---- */
 
-/* The reports print to report_out: stdout for tshark's -z, a temporary file
- * while the GUI takes their text (tcpwave_hosts_report_text()). */
-static FILE *report_out;
-#define printf(...) fprintf(report_out ? report_out : stdout, __VA_ARGS__)
 
 struct report {
     char *filter;
@@ -306,15 +302,15 @@ static double secs(gint64 ns) { return (double)ns / 1e9; }
 /* Seconds since the capture's first analysed segment. */
 static double rel(gint64 ns) { return secs(ns - engine.first_ns); }
 
-static void print_hosts(const struct report *r)
+static void print_hosts(const struct report *r, FILE *out)
 {
-    printf("\n=====================================================================================================\n");
-    printf("tcpwave hosts: occupancy per host (first-pass states; TIME_WAIT %us, FIN_WAIT2 %us, SYN_RECV %us, "
+    fprintf(out, "\n=====================================================================================================\n");
+    fprintf(out, "tcpwave hosts: occupancy per host (first-pass states; TIME_WAIT %us, FIN_WAIT2 %us, SYN_RECV %us, "
            "CLOSE_WAIT %s)\n",
            pref_timeout[TW_HC_TIME_WAIT], pref_timeout[TW_HC_FIN_WAIT2], pref_timeout[TW_HC_SYN_RECV],
            pref_timeout[TW_HC_CLOSE_WAIT] ? "timed" : "no timer");
-    printf("Filter: %s\n", r->filter ? r->filter : "");
-    printf("Host|Conns as client|Conns as server|Closes started|TIME_WAIT peak|TIME_WAIT peak at (s)|TIME_WAIT at end|"
+    fprintf(out, "Filter: %s\n", r->filter ? r->filter : "");
+    fprintf(out, "Host|Conns as client|Conns as server|Closes started|TIME_WAIT peak|TIME_WAIT peak at (s)|TIME_WAIT at end|"
            "TIME_WAIT expired|TIME_WAIT ended by a segment|TIME_WAIT ended by SYN|CLOSE_WAIT peak|CLOSE_WAIT at end|"
            "CLOSE_WAIT longest (s)|FIN_WAIT2 peak|FIN_WAIT2 longest (s)|FIN_WAIT2 expired|SYN_RECV peak|SYN_RECV at end|"
            "SYNs received|"
@@ -328,45 +324,45 @@ static void print_hosts(const struct report *r)
         char *addr = host_str(id);
         gint64 cw = MAX(h->longest_ns[TW_HC_CLOSE_WAIT], h->longest_open_ns[TW_HC_CLOSE_WAIT]);
         gint64 fw = MAX(h->longest_ns[TW_HC_FIN_WAIT2], h->longest_open_ns[TW_HC_FIN_WAIT2]);
-        printf("%s|%u|%u|%u|%u|", addr, h->conns_client, h->conns_server, h->closes_started,
+        fprintf(out, "%s|%u|%u|%u|%u|", addr, h->conns_client, h->conns_server, h->closes_started,
                h->peak[TW_HC_TIME_WAIT]);
         if (h->peak[TW_HC_TIME_WAIT])
-            printf("%.3f|", rel(h->peak_ns[TW_HC_TIME_WAIT]));
+            fprintf(out, "%.3f|", rel(h->peak_ns[TW_HC_TIME_WAIT]));
         else
-            printf("-|");
-        printf("%u|%u|%u|%u|%u|%u|%.3f|%u|%.3f|%u|%u|%u|%u|%u|%u|%u|%u|%u|", h->cur[TW_HC_TIME_WAIT],
+            fprintf(out, "-|");
+        fprintf(out, "%u|%u|%u|%u|%u|%u|%.3f|%u|%.3f|%u|%u|%u|%u|%u|%u|%u|%u|%u|", h->cur[TW_HC_TIME_WAIT],
                h->ended[TW_HC_TIME_WAIT][TW_HE_TIMER], h->ended[TW_HC_TIME_WAIT][TW_HE_SEGMENT],
                h->ended[TW_HC_TIME_WAIT][TW_HE_REUSE], h->peak[TW_HC_CLOSE_WAIT], h->cur[TW_HC_CLOSE_WAIT],
                secs(cw), h->peak[TW_HC_FIN_WAIT2], secs(fw), h->ended[TW_HC_FIN_WAIT2][TW_HE_TIMER],
                h->peak[TW_HC_SYN_RECV], h->cur[TW_HC_SYN_RECV], h->syns_received, h->syns_unanswered, h->syns_answered_late,
                h->synacks_retransmitted, h->rst_sent, h->rst_received);
         if (h->conns_client)
-            printf("%u-%u|", h->port_lo, h->port_hi);
+            fprintf(out, "%u-%u|", h->port_lo, h->port_hi);
         else
-            printf("-|");
-        printf("%u|%u|%u|", h->client_open_peak, h->port_reuses, h->port_reuses_time_wait);
+            fprintf(out, "-|");
+        fprintf(out, "%u|%u|%u|", h->client_open_peak, h->port_reuses, h->port_reuses_time_wait);
         if (h->port_reuses)
-            printf("%.3f|", secs(h->port_reuse_min_ns));
+            fprintf(out, "%.3f|", secs(h->port_reuse_min_ns));
         else
-            printf("-|");
-        printf("%u|", h->keepalives);
+            fprintf(out, "-|");
+        fprintf(out, "%u|", h->keepalives);
         if (h->keepalives)
-            printf("%.3f\n", secs(h->keepalive_idle_min_ns));
+            fprintf(out, "%.3f\n", secs(h->keepalive_idle_min_ns));
         else
-            printf("-\n");
+            fprintf(out, "-\n");
         g_free(addr);
     }
-    printf("\nListening ports (server address:port that sent a SYN-ACK)\n");
-    printf("Server|Port|SYNs received|Half-open (SYN_RECV) peak|Peak at (s)|Half-open at end\n");
+    fprintf(out, "\nListening ports (server address:port that sent a SYN-ACK)\n");
+    fprintf(out, "Server|Port|SYNs received|Half-open (SYN_RECV) peak|Peak at (s)|Half-open at end\n");
     for (size_t i = 0; i < engine.ports_cap; i++) {
         const struct tw_hosts_port *p = tw_hosts_port_at(&engine, i);
         if (!p || !selected(r, p->host_plus1 - 1) || p->peak == 0)
             continue;
         char *addr = host_str(p->host_plus1 - 1);
-        printf("%s|%u|%u|%u|%.3f|%u\n", addr, p->port, p->syns_received, p->peak, rel(p->peak_ns), p->syn_recv);
+        fprintf(out, "%s|%u|%u|%u|%.3f|%u\n", addr, p->port, p->syns_received, p->peak, rel(p->peak_ns), p->syn_recv);
         g_free(addr);
     }
-    printf("=====================================================================================================\n");
+    fprintf(out, "=====================================================================================================\n");
 }
 
 /* The host with the largest value of a figure, among those shown. */
@@ -398,30 +394,30 @@ static guint32 fig_fw2_ms(const struct tw_host *h)
 static guint32 fig_keepalives(const struct tw_host *h) { return h->keepalives; }
 static guint32 fig_client_peak(const struct tw_host *h) { return h->conns_client ? h->client_open_peak : 0; }
 
-static void print_tuning(const struct report *r)
+static void print_tuning(const struct report *r, FILE *out)
 {
     guint32 id = 0, v = 0;
     char *a;
 
-    printf("\n=====================================================================================================\n");
-    printf("tcpwave tuning: the seed's sysctls against this capture (docs/hosts.md cites the kernel sources)\n");
-    printf("Filter: %s\n\n", r->filter ? r->filter : "");
+    fprintf(out, "\n=====================================================================================================\n");
+    fprintf(out, "tcpwave tuning: the seed's sysctls against this capture (docs/hosts.md cites the kernel sources)\n");
+    fprintf(out, "Filter: %s\n\n", r->filter ? r->filter : "");
 
-    printf("net.ipv4.tcp_syncookies (post: 1; Linux default: 1)\n");
+    fprintf(out, "net.ipv4.tcp_syncookies (post: 1; Linux default: 1)\n");
     if (top_host(r, fig_unanswered, &id, &v)) {
         const struct tw_host *h = tw_hosts_host(&engine, id);
         a = host_str(id);
-        printf("  %s received %u SYNs: %u never answered, %u answered only after a retransmission; "
+        fprintf(out, "  %s received %u SYNs: %u never answered, %u answered only after a retransmission; "
                "%u SYN-ACKs retransmitted.\n",
                a, h->syns_received, h->syns_unanswered, h->syns_answered_late, h->synacks_retransmitted);
-        printf("  A listener dropped or ignored SYNs.  Cookies answer SYNs when the SYN queue overflows; a full "
+        fprintf(out, "  A listener dropped or ignored SYNs.  Cookies answer SYNs when the SYN queue overflows; a full "
                "accept queue drops them with or without cookies.  The capture cannot tell which queue was full.\n");
         g_free(a);
     } else {
-        printf("  Every captured SYN was answered at its first copy: nothing here shows a SYN queue overflow.\n");
+        fprintf(out, "  Every captured SYN was answered at its first copy: nothing here shows a SYN queue overflow.\n");
     }
 
-    printf("\nnet.ipv4.tcp_max_syn_backlog (post: 8192; Linux default: max(128, established hash size / 128), "
+    fprintf(out, "\nnet.ipv4.tcp_max_syn_backlog (post: 8192; Linux default: max(128, established hash size / 128), "
            "per listener, also bounded by listen()'s backlog and net.core.somaxconn)\n");
     guint32 best_peak = 0;
     const struct tw_hosts_port *best = NULL;
@@ -434,106 +430,107 @@ static void print_tuning(const struct report *r)
     }
     if (best) {
         a = host_str(best->host_plus1 - 1);
-        printf("  The most half-open connections on one listening port: %u on %s port %u (at %.3f s).\n", best->peak,
+        fprintf(out, "  The most half-open connections on one listening port: %u on %s port %u (at %.3f s).\n", best->peak,
                a, best->port, rel(best->peak_ns));
-        printf("  %s\n", best->peak < 128 ? "That is below 128, the smallest default: neither value would change "
+        fprintf(out, "  %s\n", best->peak < 128 ? "That is below 128, the smallest default: neither value would change "
                                             "anything here."
                                           : "That reaches the range where the limit matters.");
         g_free(a);
         guint32 sid = 0, dropped = 0;
         if (top_host(r, fig_unanswered, &sid, &dropped) && sid == best->host_plus1 - 1 && best->peak < 96)
-            printf("  SYNs went unanswered or were answered late while at most %u half-open were seen on it: the "
+            fprintf(out, "  SYNs went unanswered or were answered late while at most %u half-open were seen on it: the "
                    "queue that was full was the listener's own (listen()'s backlog, capped by net.core.somaxconn) "
                    "or its accept queue.  tcp_max_syn_backlog drops requests only once more than 3/4 of it are "
                    "half-open, and only without syncookies: at the default (at least 128) or the post's value it "
                    "played no part here.\n", best->peak);
     } else {
-        printf("  No SYN-ACK was captured: the capture shows nothing about the SYN backlog.\n");
+        fprintf(out, "  No SYN-ACK was captured: the capture shows nothing about the SYN backlog.\n");
     }
 
-    printf("\nnet.ipv4.tcp_max_tw_buckets (post: 5000; Linux default: established hash size / 2)\n");
+    fprintf(out, "\nnet.ipv4.tcp_max_tw_buckets (post: 5000; Linux default: established hash size / 2)\n");
     if (top_host(r, fig_tw_peak, &id, &v)) {
         const struct tw_host *h = tw_hosts_host(&engine, id);
         a = host_str(id);
-        printf("  The most TIME_WAIT sockets one host held: %u on %s (at %.3f s); %u at the end of the capture.\n", v, a,
+        fprintf(out, "  The most TIME_WAIT sockets one host held: %u on %s (at %.3f s); %u at the end of the capture.\n", v, a,
                rel(h->peak_ns[TW_HC_TIME_WAIT]), h->cur[TW_HC_TIME_WAIT]);
         if (v > 5000)
-            printf("  With 5000, %s would have destroyed at least %u TIME_WAIT sockets at once (the kernel logs "
+            fprintf(out, "  With 5000, %s would have destroyed at least %u TIME_WAIT sockets at once (the kernel logs "
                    "\"time wait bucket table overflow\").\n", a, v - 5000);
         else
-            printf("  That is below 5000: the post's value would change nothing here.\n");
+            fprintf(out, "  That is below 5000: the post's value would change nothing here.\n");
         g_free(a);
     } else {
-        printf("  No host entered TIME_WAIT in this capture.\n");
+        fprintf(out, "  No host entered TIME_WAIT in this capture.\n");
     }
 
-    printf("\nnet.ipv4.tcp_tw_reuse (post: 1; Linux default: 2 = loopback only)\n");
+    fprintf(out, "\nnet.ipv4.tcp_tw_reuse (post: 1; Linux default: 2 = loopback only)\n");
     if (top_host(r, fig_reuse_tw, &id, &v)) {
         const struct tw_host *h = tw_hosts_host(&engine, id);
         a = host_str(id);
-        printf("  %s opened %u connections on a 4-tuple still in TIME_WAIT (shortest reuse %.3f s after the earlier "
+        fprintf(out, "  %s opened %u connections on a 4-tuple still in TIME_WAIT (shortest reuse %.3f s after the earlier "
                "connection's last segment).\n", a, v, secs(h->port_reuse_min_ns));
         g_free(a);
     } else {
-        printf("  No connection reused a 4-tuple still in TIME_WAIT.\n");
+        fprintf(out, "  No connection reused a 4-tuple still in TIME_WAIT.\n");
     }
-    printf("  tcp_tw_reuse only lets connect() take a TIME_WAIT 4-tuple (timestamps on, more than 1 s after its "
+    fprintf(out, "  tcp_tw_reuse only lets connect() take a TIME_WAIT 4-tuple (timestamps on, more than 1 s after its "
            "last segment); it does nothing for TIME_WAIT held by a server after its own close.\n");
 
-    printf("\nnet.ipv4.tcp_tw_recycle (post: 1)\n");
-    printf("  Removed in Linux 4.12 (it broke clients behind NAT); the setting no longer exists.\n");
+    fprintf(out, "\nnet.ipv4.tcp_tw_recycle (post: 1)\n");
+    fprintf(out, "  Removed in Linux 4.12 (it broke clients behind NAT); the setting no longer exists.\n");
 
-    printf("\nnet.ipv4.tcp_fin_timeout (post: 30; Linux default: 60)\n");
+    fprintf(out, "\nnet.ipv4.tcp_fin_timeout (post: 30; Linux default: 60)\n");
     if (top_host(r, fig_fw2_ms, &id, &v)) {
         const struct tw_host *h = tw_hosts_host(&engine, id);
         gint64 fw = MAX(h->longest_ns[TW_HC_FIN_WAIT2], h->longest_open_ns[TW_HC_FIN_WAIT2]);
         a = host_str(id);
-        printf("  The longest FIN_WAIT2: %.3f s on %s.\n", secs(fw), a);
-        printf("  %s\n", fw > 30 * G_GINT64_CONSTANT(1000000000)
+        fprintf(out, "  The longest FIN_WAIT2: %.3f s on %s.\n", secs(fw), a);
+        fprintf(out, "  %s\n", fw > 30 * G_GINT64_CONSTANT(1000000000)
                              ? "Longer than 30 s: with 30, an orphaned socket would have been closed sooner."
                              : "Within 30 s: the post's value would change nothing here.");
         g_free(a);
     } else {
-        printf("  No host sat in FIN_WAIT2.\n");
+        fprintf(out, "  No host sat in FIN_WAIT2.\n");
     }
-    printf("  tcp_fin_timeout bounds FIN_WAIT2 of orphaned sockets only; TIME_WAIT lasts TCP_TIMEWAIT_LEN (60 s), "
+    fprintf(out, "  tcp_fin_timeout bounds FIN_WAIT2 of orphaned sockets only; TIME_WAIT lasts TCP_TIMEWAIT_LEN (60 s), "
            "which no sysctl changes.\n");
 
-    printf("\nnet.ipv4.tcp_keepalive_time (post: 1200; Linux default: 7200)\n");
+    fprintf(out, "\nnet.ipv4.tcp_keepalive_time (post: 1200; Linux default: 7200)\n");
     if (top_host(r, fig_keepalives, &id, &v)) {
         const struct tw_host *h = tw_hosts_host(&engine, id);
         a = host_str(id);
-        printf("  %s sent %u keep-alive probes; the shortest idle time before one was %.3f s.\n", a, v,
+        fprintf(out, "  %s sent %u keep-alive probes; the shortest idle time before one was %.3f s.\n", a, v,
                secs(h->keepalive_idle_min_ns));
         if (h->keepalive_idle_min_ns < 1200 * G_GINT64_CONSTANT(1000000000))
-            printf("  That is shorter than both values: the socket set its own TCP_KEEPIDLE, which the sysctl does "
+            fprintf(out, "  That is shorter than both values: the socket set its own TCP_KEEPIDLE, which the sysctl does "
                    "not override.\n");
         g_free(a);
     } else {
-        printf("  No keep-alive probe was captured.\n");
+        fprintf(out, "  No keep-alive probe was captured.\n");
     }
 
-    printf("\nnet.ipv4.ip_local_port_range (post: 1024 65000; Linux default: 32768 60999, 28232 ports)\n");
+    fprintf(out, "\nnet.ipv4.ip_local_port_range (post: 1024 65000; Linux default: 32768 60999, 28232 ports)\n");
     if (top_host(r, fig_client_peak, &id, &v)) {
         const struct tw_host *h = tw_hosts_host(&engine, id);
         a = host_str(id);
-        printf("  %s used client ports %u-%u; at most %u of its connections were open at once (TIME_WAIT held as "
+        fprintf(out, "  %s used client ports %u-%u; at most %u of its connections were open at once (TIME_WAIT held as "
                "client not included).\n", a, h->port_lo, h->port_hi, v);
-        printf("  %s\n", v < 28232 ? "Far from the default range's 28232 ports: the post's range would change nothing "
+        fprintf(out, "  %s\n", v < 28232 ? "Far from the default range's 28232 ports: the post's range would change nothing "
                                      "here."
                                    : "That reaches the default range's size.");
         g_free(a);
     } else {
-        printf("  No client connection was captured.\n");
+        fprintf(out, "  No client connection was captured.\n");
     }
-    printf("=====================================================================================================\n");
+    fprintf(out, "=====================================================================================================\n");
 }
 
-static void report_draw(void *tapdata)
+/* The report, to stdout for tshark's -z, to a temporary file while the GUI
+ * takes its text (tcpwave_hosts_report_text()). */
+static void report_print(const struct report *r, FILE *out)
 {
-    struct report *r = tapdata;
     if (!(tcpwave_computed() & TCPWAVE_WANT_HOSTS)) {
-        printf("=====================================================================================================\n"
+        fprintf(out, "=====================================================================================================\n"
                "%s: the per-host counts were not computed when this file was read.  They are computed when\n"
                "the report is open (or a tcpwave.host field filtered on) as the file is read, or with the\n"
                "preference tcpwave.hosts: read the file again (View > Reload).\n"
@@ -545,9 +542,14 @@ static void report_draw(void *tapdata)
         engine_start();
     tw_hosts_finish(&engine, engine.now);
     if (r->tuning)
-        print_tuning(r);
+        print_tuning(r, out);
     else
-        print_hosts(r);
+        print_hosts(r, out);
+}
+
+static void report_draw(void *tapdata)
+{
+    report_print(tapdata, stdout);
 }
 
 static void report_finish(void *tapdata)
@@ -584,9 +586,7 @@ char *tcpwave_hosts_report_text(gboolean tuning, const char *filter, void (*reta
     if (f) {
         char buf[4096];
         size_t n;
-        report_out = f;
-        report_draw(r);
-        report_out = NULL;
+        report_print(r, f);
         rewind(f);
         while ((n = fread(buf, 1, sizeof buf, f)) > 0)
             g_string_append_len(text, buf, (gssize)n);
