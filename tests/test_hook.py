@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from conftest import PCAPS
+from conftest import PCAPS, STATES
 
 # What Wireshark itself says of each frame: the layers, TCP's own analysis,
 # and the Info column (tcpwave.info_column is off by default).
@@ -173,18 +173,8 @@ SEED_FOUR_WAY = PCAPS / "seed" / "seed-four-way.pcap"
 LAST_FRAME_STATES = ("TIME_WAIT", "CLOSED")
 
 
-def state_values(tshark):
-    """Each state name's number in -T fields output, as tcpwave registers them (tshark -G values)."""
-    rows = [line.split("\t") for line in tshark.run("-G", "values").stdout.splitlines()]
-    return {r[3]: r[2] for r in rows if len(r) == 4 and r[0] == "V" and r[1] == "tcpwave.state.client"}
-
-
-STATE_VALUE = {}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _state_values(tshark):
-    STATE_VALUE.update(state_values(tshark))
+# Each state name's number in -T fields output (docs/fields.md).
+STATE_VALUE = {name: str(value) for value, name in STATES.items()}
 
 
 def memstats_idle(p):
