@@ -33,8 +33,13 @@ import sys
 import time
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # keep tests/capture free of __pycache__
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The two hosts, as make_kernel_pcaps.py makes them (namespaces, veth, addresses, offloads off).
+from make_kernel_pcaps import C4, CLIENT_IF, CLIENT_NS, S4, SERVER_NS, SS_TO_LINUX, create_hosts, delete_hosts, run  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
-NS = {"twc": ("vc", "10.77.0.1", 40010), "tws": ("vs", "10.77.0.2", 40011)}
+NS = {CLIENT_NS: (C4, 40010), SERVER_NS: (S4, 40011)}
 
 PEER = r"""
 import socket, sys, time
@@ -64,70 +69,52 @@ print("closed", flush=True)
 """
 
 
-def sh(*cmd, check=True):
-    return subprocess.run(cmd, check=check, capture_output=True, text=True)
-
-
 def setup():
+    create_hosts()
+    # Each end's first SYN is dropped on its way out (before tcpdump sees it) until both are in SYN_SENT.
     for ns in NS:
-        sh("ip", "netns", "del", ns, check=False)
-        sh("ip", "netns", "add", ns)
-    sh("ip", "link", "add", "vc", "netns", "twc", "type", "veth", "peer", "name", "vs", "netns", "tws")
-    for ns, (dev, addr, _) in NS.items():
-        sh("ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", dev)
-        sh("ip", "-n", ns, "link", "set", dev, "up")
-        sh("ip", "-n", ns, "link", "set", "lo", "up")
-        sh("ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off", "tx", "off",
-           check=False)
-        # Each end's first SYN is dropped on its way out (before tcpdump sees it) until both are in SYN_SENT.
-        sh("ip", "netns", "exec", ns, "nft", "add table inet tw; add chain inet tw out { type filter hook output "
-           "priority 0; }; add rule inet tw out tcp flags & (syn | ack) == syn drop")
-
-
-def teardown():
-    for ns in NS:
-        sh("ip", "netns", "del", ns, check=False)
+        run("nft", "add table inet tw; add chain inet tw out { type filter hook output priority 0; }; "
+            "add rule inet tw out tcp flags & (syn | ack) == syn drop", ns=ns)
 
 
 def ss_state(ns, local, remote):
-    out = sh("ip", "netns", "exec", ns, "ss", "-tanH").stdout
-    for line in out.splitlines():
+    for line in run("ss", "-tanH", ns=ns).stdout.splitlines():
         f = line.split()
         if len(f) >= 5 and f[3] == local and f[4] == remote:
-            return {"ESTAB": "ESTABLISHED"}.get(f[0], f[0].replace("-", "_"))
+            return SS_TO_LINUX.get(f[0], f[0])
     return "CLOSED"
 
 
 def frames(pcap):
-    out = sh("tcpdump", "-nr", str(pcap), check=False).stdout
+    out = run("tcpdump", "-nr", str(pcap), check=False).stdout
     return len(out.splitlines())
 
 
 def flags(pcap):
-    out = sh("tcpdump", "-nr", str(pcap), check=False).stdout
+    out = run("tcpdump", "-nr", str(pcap), check=False).stdout
     return [line.split("Flags [")[1].split("]")[0] for line in out.splitlines() if "Flags [" in line]
 
 
 def capture(pcap):
     setup()
     try:
-        td = subprocess.Popen(["ip", "netns", "exec", "twc", "tcpdump", "-i", "vc", "-U", "--immediate-mode", "-w",
-                               str(pcap), "tcp"], stderr=subprocess.DEVNULL)
+        td = subprocess.Popen(["ip", "netns", "exec", CLIENT_NS, "tcpdump", "-i", CLIENT_IF, "-U", "--immediate-mode",
+                               "-w", str(pcap), "tcp"], stderr=subprocess.DEVNULL)
         time.sleep(1)
         t0 = time.time() + 0.5
         peers = {}
-        for ns, (_, addr, port) in NS.items():
+        for ns, (addr, port) in NS.items():
             other = [v for k, v in NS.items() if k != ns][0]
             peers[ns] = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", PEER, addr, str(port),
-                                          other[1], str(other[2]), str(t0)], stdin=subprocess.PIPE,
+                                          other[0], str(other[1]), str(t0)], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, text=True)
-        c, s = f"{NS['twc'][1]}:{NS['twc'][2]}", f"{NS['tws'][1]}:{NS['tws'][2]}"
+        c, s = (f"{a}:{p}" for a, p in NS.values())
         for _ in range(200):
-            if ss_state("twc", c, s) == "SYN_SENT" and ss_state("tws", s, c) == "SYN_SENT":
+            if ss_state(CLIENT_NS, c, s) == "SYN_SENT" and ss_state(SERVER_NS, s, c) == "SYN_SENT":
                 break
             time.sleep(0.01)
         for ns in NS:
-            sh("ip", "netns", "exec", ns, "nft", "delete table inet tw")
+            run("nft", "delete table inet tw", ns=ns)
         said = [p.stdout.readline().strip() for p in peers.values()]
         if said != ["connected", "connected"]:
             for p in peers.values():
@@ -136,7 +123,7 @@ def capture(pcap):
             td.wait()
             return None
         time.sleep(0.5)
-        checks = [(frames(pcap), ss_state("twc", c, s), ss_state("tws", s, c), "both connect()s returned")]
+        checks = [(frames(pcap), ss_state(CLIENT_NS, c, s), ss_state(SERVER_NS, s, c), "both connect()s returned")]
         for p in peers.values():
             p.stdin.write("\n")
             p.stdin.flush()
@@ -144,12 +131,12 @@ def capture(pcap):
             assert p.stdout.readline().strip() == "closed"
             p.wait()
         time.sleep(0.5)
-        checks.append((frames(pcap), ss_state("twc", c, s), ss_state("tws", s, c), "both closed"))
+        checks.append((frames(pcap), ss_state(CLIENT_NS, c, s), ss_state(SERVER_NS, s, c), "both closed"))
         td.terminate()
         td.wait()
         return checks
     finally:
-        teardown()
+        delete_hosts()
 
 
 def main():
