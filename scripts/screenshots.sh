@@ -263,24 +263,31 @@ menu_hosts() { menu_plugin "$1" 1; }
 # away: the pointer off every window, so no hover highlight is drawn
 away() { xdotool mousemove 1279 799; sleep 0.5; }
 
-# open_ladder MAIN-TITLE-REGEX ITEM: once the main window is up, Statistics ->
-# TCP Connection Ladder (tcpwave) -> the ITEM-th entry (0 Selected
-# Connection, 1 Displayed Connections); sets main and lad (the ladder
-# window), the pointer off every window.
-open_ladder() {
-    main=$(wait_win "$1")
-    sleep 3
-    menu_ladder "$main"
+# open_item MENU MAIN ITEM TITLE-REGEX: in window MAIN, the plugin submenu
+# MENU (menu_ladder, menu_hosts) -> its ITEM-th entry (from 0); sets win to
+# the window that opens, the pointer off every window.
+open_item() {
+    "$1" "$2"
     i=0
-    while [ $i -lt "$2" ]; do
+    while [ $i -lt "$3" ]; do
         xdotool key Down
         sleep 0.3
         i=$((i + 1))
     done
     xdotool key Return
-    lad=$(wait_win 'TCP Connection Ladder \(tcpwave\)')
+    win=$(wait_win "$4")
     sleep 2
     away
+}
+
+# open_ladder MAIN-TITLE-REGEX ITEM: once the main window is up, Statistics ->
+# TCP Connection Ladder (tcpwave) -> the ITEM-th entry (0 Selected
+# Connection, 1 Displayed Connections); sets main and lad (the ladder window).
+open_ladder() {
+    main=$(wait_win "$1")
+    sleep 3
+    open_item menu_ladder "$main" "$2" 'TCP Connection Ladder \(tcpwave\)'
+    lad=$win
 }
 
 # 1. The Statistics menu with the tcpwave entries and the ladder submenu
@@ -382,20 +389,10 @@ if want hosts; then
     ws hosts -o tcpwave.hosts:TRUE -r "$WORK/pcaps/server_time_wait.pcap"
     main=$(wait_win '^server_time_wait\.pcap')
     sleep 3
-    menu_hosts "$main"
-    xdotool key Return
-    win=$(wait_win 'TCP Hosts \(tcpwave\)')
-    sleep 2
-    away
+    open_item menu_hosts "$main" 0 'TCP Hosts \(tcpwave\)'
     grab_win "$win" "$WORK/hosts.png"
     save "$WORK/hosts.png" tcpwave-gui-hosts.png
-    menu_hosts "$main"
-    xdotool key Down
-    sleep 0.3
-    xdotool key Return
-    win=$(wait_win 'TCP Tuning \(tcpwave\)')
-    sleep 2
-    away
+    open_item menu_hosts "$main" 1 'TCP Tuning \(tcpwave\)'
     grab_win "$win" "$WORK/tuning.png"
     save "$WORK/tuning.png" tcpwave-gui-tuning.png
     stop_ws
