@@ -697,9 +697,16 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_summa
         else
             expert_add_info_format(pinfo, ti, &ei_reset, "Connection reset by %s", by);
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(plain_after); i++)
-        if (ev & plain_after[i].event)
+    for (size_t i = 0; i < G_N_ELEMENTS(plain_after); i++) {
+        if (!(ev & plain_after[i].event))
+            continue;
+        if (plain_after[i].event == TW_EV_ACK_LOST && v->step >> 4 == TW_STEP_HANDSHAKE)
+            expert_add_info_format(pinfo, ti, &ei_ack_lost, "SYN-ACK sent again after the client's ACK of it was "
+                                   "captured: the server had not taken that ACK and is still SYN_RECV (its accept "
+                                   "queue full: Linux ListenOverflows; or the ACK lost beyond the capture point)");
+        else
             expert_add_info(pinfo, ti, plain_after[i].ei);
+    }
     if (ev & TW_EV_UNEXPECTED)
         expert_add_info_format(pinfo, ti, &ei_unexpected, "Segment makes no sense in this state: %s",
                                tw_why_text(v->why));

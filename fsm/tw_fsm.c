@@ -605,6 +605,66 @@ static void sim_open_synack(struct tw_conn *c, const struct tw_segment *s, struc
     }
 }
 
+/* The server sends its SYN-ACK again after the client's ACK of it was
+ * captured, and nothing but SYN-ACKs since: only a SYN_RECV endpoint sends
+ * one (RFC 9293 3.10.7.4; Linux resends it from the request socket's timer,
+ * reqsk_timer_handler()), so the server had not taken that ACK, nor any
+ * client segment since.  Linux drops the ACK that would complete a
+ * connection whose listener's accept queue is full (tcp_check_req():
+ * listen_overflow, counted as ListenOverflows, tcp_abort_on_overflow 0 by
+ * default), or the ACK was lost beyond the capture point.  One pass shows
+ * the server SYN_RECV again from here, with the ack_lost note; two passes
+ * show it SYN_RECV from the handshake's ACK on. */
+static void synack_again(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x)
+{
+    struct tw_endpoint *ex = &c->ep[x];
+    uint32_t from = c->frames[TW_LINK_HS_ACK];
+
+    if (x != TW_S || ex->state != TW_ESTABLISHED || (ex->flags & TW_EP_SENT_NON_SYN) || !from ||
+        (c->flags & (TW_CONN_SIM_OPEN | TW_CONN_MIDSTREAM | TW_CONN_HS_INFERRED)))
+        return;
+    add_override(c, x, from, s->frame, TW_ESTABLISHED, TW_SYN_RECV);
+    ex->state = TW_SYN_RECV;
+    ex->flags &= (uint16_t)~TW_EP_SYN_ACKED;
+    c->flags |= TW_CONN_SYNACK_AGAIN;
+    c->synack_again_frame = s->frame;
+    v->events |= TW_EV_ACK_LOST;
+}
+
+/* After that SYN-ACK, no client segment is taken to establish the server
+ * before the server itself shows it was (synack_again_proven()): each has
+ * no better claim than the ACK it did not take (Linux: while the accept
+ * queue is full, tcp_check_req() drops every one, its FIN included, and the
+ * request stays, as `ss` shows on pcaps/kernel/hosts/syn_backlog.pcap). */
+static bool not_taken(const struct tw_conn *c, const struct tw_segment *s, enum tw_end x)
+{
+    return x == TW_C && (c->flags & TW_CONN_SYNACK_AGAIN) && c->ep[TW_S].state == TW_SYN_RECV &&
+           !(s->flags & (TW_TH_SYN | TW_TH_RST));
+}
+
+/* The server, SYN_RECV since its SYN-ACK sent again, sends a segment
+ * without SYN: it was synchronized (a SYN_RECV endpoint sends only
+ * SYN-ACKs), so it took one of the client's segments since.  Which, the
+ * capture does not show; the last one is taken, as for the copies of a SYN
+ * (server_heard()): Linux takes the segment that comes once the
+ * application has accept()ed and made room in the queue.  A client FIN
+ * this segment acknowledges was taken with it. */
+static void synack_again_proven(struct tw_conn *c, const struct tw_segment *s)
+{
+    struct tw_endpoint *es = &c->ep[TW_S], *ec = &c->ep[TW_C];
+    uint32_t last = ec->last_frame;
+
+    c->flags &= (uint16_t)~TW_CONN_SYNACK_AGAIN;
+    if ((s->flags & TW_TH_RST) || es->state != TW_SYN_RECV)
+        return;
+    es->state = TW_ESTABLISHED;
+    es->flags |= TW_EP_SYN_ACKED;
+    if ((ec->flags & TW_EP_FIN) && acks(s, ec->fin_seq))
+        fin_received(es);
+    if (last > c->synack_again_frame)
+        add_override(c, TW_S, last, s->frame, TW_SYN_RECV, es->state);
+}
+
 static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,
                    enum tw_end y)
 {
@@ -626,6 +686,8 @@ static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verd
          * ACK of an older connection) takes this one. */
         if (!syn_ack && ey->state == TW_LISTEN)
             ey->state = TW_SYN_RECV;
+        if (syn_ack)
+            synack_again(c, s, v, x);
         return;
     }
     if (ex->flags & TW_EP_SYN) {
@@ -686,6 +748,7 @@ struct effects {
     bool fin_copy;       /* it carries x's FIN again */
     bool keepalive, old_data;
     bool defer_fin_ack;  /* x's FIN crossed y's: what x sends next reaches y after y answers */
+    bool not_taken;      /* the server, SYN_RECV again, does not take it (not_taken()) */
 };
 
 /*
@@ -916,7 +979,7 @@ static bool arrives(struct tw_conn *c, const struct tw_segment *s, struct tw_ver
 
     /* Fifth, the ACK field: it may complete y's handshake or acknowledge
      * y's FIN. */
-    if ((ey->flags & TW_EP_SYN) && !(ey->flags & TW_EP_SYN_ACKED) && acks(s, ey->isn)) {
+    if ((ey->flags & TW_EP_SYN) && !(ey->flags & TW_EP_SYN_ACKED) && acks(s, ey->isn) && !fx->not_taken) {
         ey->flags |= TW_EP_SYN_ACKED;
         if (ey->state == TW_SYN_RECV) {
             ey->state = TW_ESTABLISHED;
@@ -1019,6 +1082,7 @@ static void on_segment(struct tw_conn *c, const struct tw_segment *s, struct tw_
     fx.fin_copy = fin && (ex->flags & TW_EP_FIN) && end == ex->fin_seq;
     fx.new_fin = fin && !(ex->flags & TW_EP_FIN);
     fx.defer_fin_ack = defer_fin_ack;
+    fx.not_taken = not_taken(c, s, x);
 
     if (!(s->flags & TW_TH_ACK)) {
         unexpected(v, TW_WHY_NO_ACK);
@@ -1120,6 +1184,8 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     v->sender = (c->flags & TW_CONN_MIDSTREAM) ? TW_SIDE_UNKNOWN : side_of(x);
     if (x == TW_S)
         server_heard(c, s);
+    if ((c->flags & TW_CONN_SYNACK_AGAIN) && x == TW_S && !(s->flags & TW_TH_SYN))
+        synack_again_proven(c, s);
     bool own_fin_delivered = !first && deliver_crossed_fin(c, x);
 
     if (s->flags & TW_TH_RST)
@@ -1148,6 +1214,8 @@ void tw_conn_step(struct tw_conn *c, const struct tw_segment *s, struct tw_verdi
     if (ey->ahead_frame && (ex->flags & TW_EP_SEQ) && seq_le(ey->ack_max, ex->snd_nxt))
         ey->ahead_frame = 0;
     ex->flags |= TW_EP_SEEN;
+    if (!(s->flags & TW_TH_SYN))
+        ex->flags |= TW_EP_SENT_NON_SYN;
     ex->last_frame = s->frame;
     v->next[TW_C] = c->ep[TW_C].state;
     v->next[TW_S] = c->ep[TW_S].state;

@@ -244,7 +244,8 @@ enum {
     TW_EP_WINDOW = 1u << 8,    /* window is known */
     TW_EP_RST_SENT = 1u << 9,  /* it sent the accepted RST */
     TW_EP_ACK_DEFERRED = 1u << 10, /* deferred_ack reaches it after its next segment (crossed FINs) */
-    TW_EP_SYNACK_SENT = 1u << 11 /* it sent a SYN-ACK (simultaneous open: both ends do) */
+    TW_EP_SYNACK_SENT = 1u << 11, /* it sent a SYN-ACK (simultaneous open: both ends do) */
+    TW_EP_SENT_NON_SYN = 1u << 12 /* it sent a segment without SYN */
 };
 
 enum {
@@ -258,7 +259,9 @@ enum {
     TW_CONN_HS_INFERRED = 1u << 7,  /* the handshake's last step was not captured */
     TW_CONN_FAST_OPEN = 1u << 8,    /* the SYN's data was acknowledged by the SYN-ACK (RFC 7413) */
     TW_CONN_SERVER_SPOKE = 1u << 9, /* something proves the server received the SYN */
-    TW_CONN_SIM_OPEN = 1u << 10     /* both ends sent a SYN: simultaneous open (RFC 9293 Figure 8) */
+    TW_CONN_SIM_OPEN = 1u << 10,    /* both ends sent a SYN: simultaneous open (RFC 9293 Figure 8) */
+    TW_CONN_SYNACK_AGAIN = 1u << 11 /* the server sent its SYN-ACK again after the client's ACK of it:
+                                       SYN_RECV until a segment of its own proves otherwise */
 };
 
 /* One stretch of frames in which the whole capture proves an endpoint was
@@ -292,6 +295,8 @@ struct tw_conn {
     uint8_t fin1_end;               /* enum tw_end of the first FIN's sender */
     uint8_t n_overrides;
     uint8_t pre_rst[2];             /* the states the accepted RST found */
+    uint32_t synack_again_frame;    /* TW_CONN_SYNACK_AGAIN: that SYN-ACK (in the padding: the size
+                                       stays 200 bytes) */
 };
 
 enum tw_duration {

@@ -16,13 +16,7 @@ enum {
     TW_HOSTS_CONN_ANSWERED = 1u << 3,    /* the server answered it (SYN-ACK or RST) */
     TW_HOSTS_CONN_SYNACK = 1u << 4,      /* the server sent a SYN-ACK: its SYN_RECV is proved */
     TW_HOSTS_CONN_CLIENT_OPEN = 1u << 5, /* counted in its client host's client_open */
-    TW_HOSTS_CONN_PORT_COUNTED = 1u << 6, /* counted in the listening port's syn_recv */
-    /* The server sent its SYN-ACK again after the verdict had it past
-     * SYN_RECV: the client's ACK was not taken (Linux: a full accept queue,
-     * tcp_check_req() keeps the request, inet_rsk(req)->acked), so the
-     * server is still half-open until it sends a segment without SYN or the
-     * client resets. */
-    TW_HOSTS_CONN_ACK_IGNORED = 1u << 7
+    TW_HOSTS_CONN_PORT_COUNTED = 1u << 6 /* counted in the listening port's syn_recv */
 };
 
 struct tw_hosts_expiry {
@@ -328,8 +322,6 @@ static void advance(struct tw_hosts *h, int64_t t)
  */
 static int class_of(const struct tw_hosts_conn *c, unsigned end, uint8_t state)
 {
-    if (end == TW_S && (c->flags & TW_HOSTS_CONN_ACK_IGNORED))
-        return TW_HC_SYN_RECV;
     switch (state) {
     case TW_TIME_WAIT: return TW_HC_TIME_WAIT;
     case TW_CLOSE_WAIT: return TW_HC_CLOSE_WAIT;
@@ -438,15 +430,10 @@ unsigned tw_hosts_step(struct tw_hosts *h, const struct tw_hosts_input *in,
         c->flags |= TW_HOSTS_CONN_ANSWERED;
     }
     if (sender == TW_S && syn && ack) {
-        if (c->flags & TW_HOSTS_CONN_SYNACK) {
+        if (c->flags & TW_HOSTS_CONN_SYNACK)
             src->synacks_retransmitted++;
-            if (v->next[TW_S] != TW_SYN_RECV)
-                c->flags |= TW_HOSTS_CONN_ACK_IGNORED;
-        }
         c->flags |= TW_HOSTS_CONN_SYNACK;
     }
-    if ((sender == TW_S && !syn) || (sender == TW_C && (in->tcp_flags & TW_TH_RST)))
-        c->flags &= (uint8_t)~TW_HOSTS_CONN_ACK_IGNORED;
     if (v->role == TW_ROLE_FIN1)
         src->closes_started++;
     if (v->role == TW_ROLE_KEEPALIVE) {

@@ -225,6 +225,40 @@ class TestSynBacklog:
                 assert sent[answered][1] == syn_recv, (stream, sent, tsecr)
         assert checked >= 2  # connections answered only after a retransmission
 
+    def test_per_segment_server_syn_recv_while_its_synack_comes_again(self, tshark):
+        """Per segment, one pass and two: a server that sends its SYN-ACK again
+        after the client's ACK of it is SYN_RECV (only a SYN_RECV endpoint
+        sends one, RFC 9293 3.10.7.4; Linux resends it from the request
+        socket: the ACK met a full accept queue, tcp_check_req()).  Two passes
+        show it SYN_RECV from that ACK until it sends a segment without SYN;
+        one whose server never does is SYN_RECV at its last frame, as ss
+        listed it at the end."""
+        exp = ss("syn_backlog")
+        syn_recv = str(next(k for k, v in STATES.items() if v == "SYN_RECV"))
+        for two_pass in (False, True):
+            rows = tshark.fields(KERNEL / "syn_backlog.pcap",
+                                 ["tcp.stream", "tcp.srcport", "tcp.flags", "tcpwave.state.server"],
+                                 two_pass=two_pass)
+            by_stream = {}
+            for stream, sport, flags, server in rows:
+                by_stream.setdefault(stream, []).append((sport == str(exp["port"]), int(flags, 16), server))
+            again, held_to_end = 0, 0
+            for stream, segs in by_stream.items():
+                synacks = [i for i, (from_server, fl, _) in enumerate(segs) if from_server and fl & 0x12 == 0x12]
+                acks = [i for i, (from_server, fl, _) in enumerate(segs)
+                        if not from_server and fl & 0x10 and synacks and i > synacks[0]]
+                later = [i for i in synacks if acks and i > acks[0]]
+                if not later:
+                    continue
+                again += 1
+                spoke = [i for i, (from_server, fl, _) in enumerate(segs) if from_server and not fl & 0x02]
+                start = acks[0] if two_pass else later[0]
+                end = spoke[0] - 1 if spoke else len(segs)
+                assert all(segs[i][2] == syn_recv for i in range(start, end)), (two_pass, stream, segs)
+                held_to_end += not spoke
+            assert again >= 1
+            assert held_to_end == exp["ss_end"]["server_syn_recv"]
+
     def test_one_pass_equals_two_passes(self, tshark):
         # The engine is fed the first pass's verdicts only: the SYN-ACK after the ACK counts the same in both.
         assert hosts(tshark, KERNEL / "syn_backlog.pcap")[1] == hosts(tshark, KERNEL / "syn_backlog.pcap", "-2")[1]

@@ -991,6 +991,79 @@ static void test_listen_syn_copies_then_ack_syn_recv_from_last_copy(void)
                          (const uint8_t[]){TW_ST_NONE, TW_SYN_RECV, TW_ESTABLISHED});
 }
 
+/* Accept queue full (Linux tcp_check_req(): listen_overflow; kernel
+ * capture pcaps/kernel/hosts/syn_backlog.pcap): the server sends its SYN-ACK
+ * again after the client's ACK.  Only a SYN_RECV endpoint sends one: it had
+ * not taken that ACK.  One pass: SYN_RECV again from the SYN-ACK, with the
+ * ack_lost note; the client's ACK again and its data sent again leave it
+ * there; its ACK of the data proves it synchronized.  Two passes: SYN_RECV
+ * from the handshake's ACK to the last client segment, which it took. */
+static void test_established_synack_again_syn_recv_until_server_speaks(void)
+{
+    RUN r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_HS_ACK);
+    cs(&r, A | P, C_ISN + 1, S_ISN + 1, 2);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_DATA);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0); /* frame 5 */
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_RETRANS);
+    g_assert_true(r.v.events & TW_EV_ACK_LOST);
+    cs(&r, A, C_ISN + 3, S_ISN + 1, 0); /* the client's ACK again */
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_ACK);
+    cs(&r, A | P, C_ISN + 1, S_ISN + 1, 2); /* its data again: frame 7 */
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_RETRANS);
+    sc(&r, A, S_ISN + 1, C_ISN + 3, 0); /* the server acknowledges the data */
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+    g_assert_false(r.v.events & TW_EV_INFERRED);
+    expect_server_viewed(&r, 8,
+                         (const uint8_t[]){TW_LISTEN, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV,
+                                           TW_SYN_RECV, TW_ESTABLISHED},
+                         (const uint8_t[]){TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV,
+                                           TW_ESTABLISHED, TW_ESTABLISHED});
+    struct tw_summary sum;
+    tw_conn_summary(&r.conn, &sum);
+    g_assert_cmpuint(sum.handshake, ==, TW_HS_COMPLETE);
+}
+
+/* The client closes while the server is SYN_RECV again: the request takes
+ * no FIN (Linux drops it with the ACK); the server's ACK of the FIN proves
+ * it took both: ESTABLISHED and CLOSE_WAIT on the one segment it took. */
+static void test_syn_recv_again_client_fin_taken_when_server_acks_it(void)
+{
+    RUN r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_RETRANS);
+    cs(&r, F | A, C_ISN + 1, S_ISN + 1, 0); /* frame 5 */
+    expect(&r, TW_FIN_WAIT1, TW_SYN_RECV, TW_ROLE_FIN1);
+    sc(&r, A, S_ISN + 1, C_ISN + 2, 0);
+    expect(&r, TW_FIN_WAIT2, TW_CLOSE_WAIT, TW_ROLE_FIN1_ACK);
+    expect_server_viewed(&r, 6,
+                         (const uint8_t[]){TW_LISTEN, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV,
+                                           TW_CLOSE_WAIT},
+                         (const uint8_t[]){TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_CLOSE_WAIT,
+                                           TW_CLOSE_WAIT});
+}
+
+/* A server that already sent a segment of a synchronized end (here data)
+ * and then a SYN-ACK copy: nothing says it went back; the copy is only a
+ * retransmission. */
+static void test_established_synack_after_server_data_retransmission_only(void)
+{
+    RUN r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, A | P, S_ISN + 1, C_ISN + 1, 5);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_RETRANS);
+    g_assert_false(r.v.events & TW_EV_ACK_LOST);
+}
+
 /* One SYN, answered: that copy is the one the server had, SYN_RECV from it
  * (the seed's handshake). */
 static void test_listen_one_syn_then_synack_syn_recv_from_syn(void)
@@ -1219,6 +1292,12 @@ int main(int argc, char **argv)
     g_test_add_func("/fsm/listen/syn_copies_then_ack/syn_recv_from_last_copy",
                     test_listen_syn_copies_then_ack_syn_recv_from_last_copy);
     g_test_add_func("/fsm/listen/one_syn_then_synack/syn_recv_from_syn", test_listen_one_syn_then_synack_syn_recv_from_syn);
+    g_test_add_func("/fsm/established/synack_again/syn_recv_until_server_speaks",
+                    test_established_synack_again_syn_recv_until_server_speaks);
+    g_test_add_func("/fsm/syn_recv_again/client_fin/taken_when_server_acks_it",
+                    test_syn_recv_again_client_fin_taken_when_server_acks_it);
+    g_test_add_func("/fsm/established/synack_after_server_data/retransmission_only",
+                    test_established_synack_after_server_data_retransmission_only);
     g_test_add_func("/fsm/listen/syn_copies_refused/server_closed", test_listen_syn_copies_refused_server_closed);
     g_test_add_func("/fsm/fin_wait1/crossing_fin/two_passes_figure_13", test_fin_wait1_crossing_fin_two_passes_figure_13);
     g_test_add_func("/fsm/names/step_text/every_kind", test_names_step_text_every_kind);
