@@ -67,6 +67,8 @@ TWO_PASS_VS_KERNEL = {"syn_timeout": {"server": ("SYN_RECV", "unknown")}}
 MODEL_VS_KERNEL = {
     ("syn_timeout", "client close() after the timeout"):
         {"client": ("CLOSED", "SYN_SENT")},  # the application gave up; nothing on the wire
+    ("accept_overflow", "the ACK after the SYN-ACK sent again met the full accept queue"):
+        {"server": ("SYN_RECV", "ESTABLISHED")},  # one pass: the proof (frame 9) comes later; two match ss
     ("simultaneous_close", "both shutdown(SHUT_WR), FINs not yet on the wire"):
         {"client": ("FIN_WAIT1", "ESTABLISHED"),  # both FINs dropped before the capture point:
          "server": ("FIN_WAIT1", "ESTABLISHED")},  # the copies sent again are the first captured
