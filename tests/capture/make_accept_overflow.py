@@ -34,7 +34,6 @@ A capture whose shape differs (the overflow did not happen) is made again,
 up to 5 times.
 """
 
-import argparse
 import subprocess
 import sys
 import time
@@ -43,9 +42,8 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # keep tests/capture free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_kernel_pcaps import C4, CLIENT_IF, CLIENT_NS, S4, SERVER_NS, create_hosts, delete_hosts, run  # noqa: E402
-from make_simultaneous_open import frames, ss_state  # noqa: E402
+from make_simultaneous_open import fixture_args, frames, ss_state, write_checkpoints  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 PORTS = (40020, 40021, 40022, 40023)
 WATCHED = PORTS[2:]
 
@@ -167,11 +165,8 @@ def capture(pcap):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pcap-dir", default=str(REPO / "pcaps/kernel"))
-    ap.add_argument("--ss-dir", default=str(REPO / "tests/expected/kernel"))
-    a = ap.parse_args()
-    pcap = Path(a.pcap_dir) / "accept_overflow.pcap"
+    pcap_dir, ss_dir = fixture_args(__doc__)
+    pcap = pcap_dir / "accept_overflow.pcap"
     for attempt in range(5):
         runs = capture(pcap)
         met = [(f, checks) for f, checks in runs.values()
@@ -187,10 +182,7 @@ def main():
     for f, _ in runs.values():
         f.unlink(missing_ok=True)
     pcap.chmod(0o644)
-    with open(Path(a.ss_dir) / "accept_overflow.ss.tsv", "w") as f:
-        f.write("frame\tclient\tserver\tnote\n")
-        for frame, client, server, note in checks:
-            f.write(f"{frame}\t{client}\t{server}\t{note}\n")
+    write_checkpoints(ss_dir / "accept_overflow.ss.tsv", checks)
     print(pcap, checks, shape(pcap))
 
 

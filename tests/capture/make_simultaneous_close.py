@@ -28,7 +28,6 @@ FINs did not cross (the second FIN acknowledges the first) is made again, up
 to 10 times.
 """
 
-import argparse
 import subprocess
 import sys
 import time
@@ -38,9 +37,8 @@ sys.dont_write_bytecode = True  # keep tests/capture free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The two hosts, as make_kernel_pcaps.py makes them (namespaces, veth, addresses, offloads off).
 from make_kernel_pcaps import C4, CLIENT_IF, CLIENT_NS, S4, SERVER_NS, create_hosts, delete_hosts, run  # noqa: E402
-from make_simultaneous_open import frames, ss_state  # noqa: E402
+from make_simultaneous_open import fixture_args, frames, ss_state, write_checkpoints  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 CLIENT, SERVER = (C4, 40012), (S4, 8000)
 
 # One end: "client" connects, "server" listens and accepts.  Each waits for the
@@ -160,11 +158,8 @@ def capture(pcap):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pcap-dir", default=str(REPO / "pcaps/kernel"))
-    ap.add_argument("--ss-dir", default=str(REPO / "tests/expected/kernel"))
-    a = ap.parse_args()
-    pcap = Path(a.pcap_dir) / "simultaneous_close.pcap"
+    pcap_dir, ss_dir = fixture_args(__doc__)
+    pcap = pcap_dir / "simultaneous_close.pcap"
     for attempt in range(10):
         checks = capture(pcap)
         if crossed(pcap):
@@ -173,10 +168,7 @@ def main():
     else:
         sys.exit("no simultaneous close in 10 attempts")
     pcap.chmod(0o644)
-    with open(Path(a.ss_dir) / "simultaneous_close.ss.tsv", "w") as f:
-        f.write("frame\tclient\tserver\tnote\n")
-        for frame, client, server, note in checks:
-            f.write(f"{frame}\t{client}\t{server}\t{note}\n")
+    write_checkpoints(ss_dir / "simultaneous_close.ss.tsv", checks)
     print(pcap, checks)
 
 

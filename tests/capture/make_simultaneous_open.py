@@ -139,12 +139,26 @@ def capture(pcap):
         delete_hosts()
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def fixture_args(doc):
+    """--pcap-dir and --ss-dir, as the fixture scripts beside this one take them."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pcap-dir", default=str(REPO / "pcaps/kernel"))
     ap.add_argument("--ss-dir", default=str(REPO / "tests/expected/kernel"))
     a = ap.parse_args()
-    pcap = Path(a.pcap_dir) / "simultaneous_open.pcap"
+    return Path(a.pcap_dir), Path(a.ss_dir)
+
+
+def write_checkpoints(path, checks):
+    """NAME.ss.tsv: frame, client, server, note (pcaps/kernel/README.md)."""
+    with open(path, "w") as f:
+        f.write("frame\tclient\tserver\tnote\n")
+        for frame, client, server, note in checks:
+            f.write(f"{frame}\t{client}\t{server}\t{note}\n")
+
+
+def main():
+    pcap_dir, ss_dir = fixture_args(__doc__)
+    pcap = pcap_dir / "simultaneous_open.pcap"
     for attempt in range(10):
         checks = capture(pcap)
         if checks and flags(pcap)[:2] == ["S", "S"]:
@@ -153,10 +167,7 @@ def main():
     else:
         sys.exit("no simultaneous open in 10 attempts")
     pcap.chmod(0o644)
-    with open(Path(a.ss_dir) / "simultaneous_open.ss.tsv", "w") as f:
-        f.write("frame\tclient\tserver\tnote\n")
-        for frame, client, server, note in checks:
-            f.write(f"{frame}\t{client}\t{server}\t{note}\n")
+    write_checkpoints(ss_dir / "simultaneous_open.ss.tsv", checks)
     print(pcap, checks)
 
 
