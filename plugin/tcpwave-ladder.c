@@ -71,6 +71,11 @@ struct tw_ladder *tw_ladder_new(const char *filter)
 /* Roles that get a line of their own; the rest are summarised. */
 static gboolean worth_a_line(const struct tcpwave_rec *rec)
 {
+    /* A segment that changes an end's state is drawn, whatever it carries
+     * (the data a server takes after its SYN-ACK came again, a segment
+     * that proves a state the capture missed). */
+    if (rec->v.prev[TW_C] != rec->v.next[TW_C] || rec->v.prev[TW_S] != rec->v.next[TW_S])
+        return TRUE;
     switch (rec->v.role) {
     case TW_ROLE_DATA:
     case TW_ROLE_ACK:

@@ -200,6 +200,30 @@ def test_ladder_seed_four_way(tshark):
     assert max(len(l) for l in out.splitlines()) <= 74  # 72 and a time column widened by the SYN-ACK's
 
 
+@pytest.mark.parametrize("name", sorted(p.name[: -len(".tsv")] for p in (EXPECTED / "kernel").glob("*.tsv")
+                                         if not p.name.endswith((".ss.tsv", ".onepass.tsv"))))
+def test_ladder_draws_every_state_change_two_passes(tshark, name):
+    """Each frame after which an end's state differs from the frame before,
+    in the hand-written two-pass expectation of a kernel capture, has a line
+    of its own in the two-pass ladder, with those states: the ladder folds
+    data and ACKs, never a change (accept_overflow: the data copy after
+    which the server is ESTABLISHED, frame 11)."""
+    rows, before = [], ("CLOSED", "LISTEN")
+    for line in (EXPECTED / "kernel" / f"{name}.tsv").read_text().splitlines():
+        if line.startswith(("#", "frame\t")) or not line.strip():
+            continue
+        frame, _, client, server = line.split("\t")[:4]
+        if (client, server) != before:
+            rows.append((frame, client, server))
+        before = (client, server)
+    out = tshark.run("-2", "-q", "-r", PCAPS / "kernel" / f"{name}.pcap", "-z", "tcpwave,ladder").stdout
+    drawn = {l.split()[0]: l.split() for l in out.splitlines() if l.split()[:1] and l.split()[0].isdigit()}
+    for frame, client, server in rows:
+        assert frame in drawn, (name, frame, out)
+        words = drawn[frame]
+        assert words[2] == client and server in words[-2:], (name, frame, words)
+
+
 def test_ladder_readable_with_retransmissions_and_reset(tshark):
     """lost-final-ack: frame 10 repeats the server's FIN of frame 8 (seq 1,
     ack 14), its final ACK (frame 9) having been lost; the ladder draws it
