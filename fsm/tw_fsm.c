@@ -627,7 +627,6 @@ static void synack_again(struct tw_conn *c, const struct tw_segment *s, struct t
     ex->state = TW_SYN_RECV;
     ex->flags &= (uint16_t)~TW_EP_SYN_ACKED;
     c->flags |= TW_CONN_SYNACK_AGAIN;
-    c->synack_again_frame = s->frame;
     v->events |= TW_EV_ACK_LOST;
 }
 
@@ -644,15 +643,15 @@ static bool not_taken(const struct tw_conn *c, const struct tw_segment *s, enum 
 
 /* The server, SYN_RECV since its SYN-ACK sent again, sends a segment
  * without SYN: it was synchronized (a SYN_RECV endpoint sends only
- * SYN-ACKs), so it took one of the client's segments since.  Which, the
- * capture does not show; the last one is taken, as for the copies of a SYN
- * (server_heard()): Linux takes the segment that comes once the
- * application has accept()ed and made room in the queue.  A client FIN
- * this segment acknowledges was taken with it. */
+ * SYN-ACKs), so it took one of the client's segments since its latest
+ * SYN-ACK (its previous segment, es->last_frame, as this one is not
+ * counted yet).  Which, the capture does not show; the last one is taken,
+ * as for the copies of a SYN (server_heard()): Linux takes the segment that
+ * comes once the application has accept()ed and made room in the queue.
+ * A client FIN this segment acknowledges was taken with it. */
 static void synack_again_proven(struct tw_conn *c, const struct tw_segment *s)
 {
     struct tw_endpoint *es = &c->ep[TW_S], *ec = &c->ep[TW_C];
-    uint32_t last = ec->last_frame;
 
     c->flags &= (uint16_t)~TW_CONN_SYNACK_AGAIN;
     if ((s->flags & TW_TH_RST) || es->state != TW_SYN_RECV)
@@ -661,8 +660,8 @@ static void synack_again_proven(struct tw_conn *c, const struct tw_segment *s)
     es->flags |= TW_EP_SYN_ACKED;
     if ((ec->flags & TW_EP_FIN) && acks(s, ec->fin_seq))
         fin_received(es);
-    if (last > c->synack_again_frame)
-        add_override(c, TW_S, last, s->frame, TW_SYN_RECV, es->state);
+    if (ec->last_frame > es->last_frame)
+        add_override(c, TW_S, ec->last_frame, s->frame, TW_SYN_RECV, es->state);
 }
 
 static void on_syn(struct tw_conn *c, const struct tw_segment *s, struct tw_verdict *v, enum tw_end x,

@@ -295,8 +295,6 @@ struct tw_conn {
     uint8_t fin1_end;               /* enum tw_end of the first FIN's sender */
     uint8_t n_overrides;
     uint8_t pre_rst[2];             /* the states the accepted RST found */
-    uint32_t synack_again_frame;    /* TW_CONN_SYNACK_AGAIN: that SYN-ACK (in the padding: the size
-                                       stays 200 bytes) */
 };
 
 enum tw_duration {

@@ -1027,6 +1027,29 @@ static void test_established_synack_again_syn_recv_until_server_speaks(void)
     g_assert_cmpuint(sum.handshake, ==, TW_HS_COMPLETE);
 }
 
+/* The SYN-ACK comes a third time after the client's ACK again: the server
+ * was SYN_RECV then too; its ACK right after it, with no client segment
+ * between, is the first it sends ESTABLISHED (two passes do not move that
+ * back over the SYN-ACK). */
+static void test_syn_recv_again_synack_third_time_syn_recv_at_it(void)
+{
+    RUN r = {0};
+    cs(&r, S, C_ISN, 0, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0);
+    cs(&r, A, C_ISN + 1, S_ISN + 1, 0);
+    sc(&r, S | A, S_ISN, C_ISN + 1, 0); /* frame 6 */
+    expect(&r, TW_ESTABLISHED, TW_SYN_RECV, TW_ROLE_RETRANS);
+    sc(&r, A, S_ISN + 1, C_ISN + 1, 0);
+    expect(&r, TW_ESTABLISHED, TW_ESTABLISHED, TW_ROLE_ACK);
+    expect_server_viewed(&r, 7,
+                         (const uint8_t[]){TW_LISTEN, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV,
+                                           TW_SYN_RECV},
+                         (const uint8_t[]){TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV, TW_SYN_RECV,
+                                           TW_ESTABLISHED});
+}
+
 /* The client closes while the server is SYN_RECV again: the request takes
  * no FIN (Linux drops it with the ACK); the server's ACK of the FIN proves
  * it took both: ESTABLISHED and CLOSE_WAIT on the one segment it took. */
@@ -1294,6 +1317,8 @@ int main(int argc, char **argv)
     g_test_add_func("/fsm/listen/one_syn_then_synack/syn_recv_from_syn", test_listen_one_syn_then_synack_syn_recv_from_syn);
     g_test_add_func("/fsm/established/synack_again/syn_recv_until_server_speaks",
                     test_established_synack_again_syn_recv_until_server_speaks);
+    g_test_add_func("/fsm/syn_recv_again/synack_third_time/syn_recv_at_it",
+                    test_syn_recv_again_synack_third_time_syn_recv_at_it);
     g_test_add_func("/fsm/syn_recv_again/client_fin/taken_when_server_acks_it",
                     test_syn_recv_again_client_fin_taken_when_server_acks_it);
     g_test_add_func("/fsm/established/synack_after_server_data/retransmission_only",
