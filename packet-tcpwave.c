@@ -700,7 +700,7 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const struct tw_summa
     for (size_t i = 0; i < G_N_ELEMENTS(plain_after); i++) {
         if (!(ev & plain_after[i].event))
             continue;
-        if (plain_after[i].event == TW_EV_ACK_LOST && v->step >> 4 == TW_STEP_HANDSHAKE)
+        if (plain_after[i].event == TW_EV_ACK_LOST && tw_step_kind(v->step) == TW_STEP_HANDSHAKE)
             expert_add_info_format(pinfo, ti, &ei_ack_lost, "SYN-ACK sent again after the client's ACK of it was "
                                    "captured: the server had not taken that ACK and is still SYN_RECV (its accept "
                                    "queue full: Linux ListenOverflows; or the ACK lost beyond the capture point)");
